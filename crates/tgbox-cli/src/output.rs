@@ -23,14 +23,26 @@ impl PendingFile {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        let name = target.file_name().with_context(|| format!("{} is not a file path", target.display()))?;
-        let tmp = dir.join(format!(".{}.tgbox-partial-{}", name.to_string_lossy(), std::process::id()));
+        let name = target
+            .file_name()
+            .with_context(|| format!("{} is not a file path", target.display()))?;
+        let tmp = dir.join(format!(
+            ".{}.tgbox-partial-{}",
+            name.to_string_lossy(),
+            std::process::id()
+        ));
         let mut opts = std::fs::OpenOptions::new();
         opts.write(true).create_new(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-        let file = opts.open(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-        Ok(Self { tmp: Some(tmp), target: target.to_path_buf(), file: Some(file) })
+        let file = opts
+            .open(&tmp)
+            .with_context(|| format!("cannot create {}", tmp.display()))?;
+        Ok(Self {
+            tmp: Some(tmp),
+            target: target.to_path_buf(),
+            file: Some(file),
+        })
     }
 
     /// The open temporary file.
@@ -45,7 +57,8 @@ impl PendingFile {
         file.sync_all().context("cannot sync the output file")?;
         drop(file);
         let tmp = self.tmp.take().expect("present until commit");
-        std::fs::rename(&tmp, &self.target).with_context(|| format!("cannot move the output into {}", self.target.display()))?;
+        std::fs::rename(&tmp, &self.target)
+            .with_context(|| format!("cannot move the output into {}", self.target.display()))?;
         Ok(())
     }
 }

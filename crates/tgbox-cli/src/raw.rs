@@ -55,7 +55,13 @@ impl ScryptArgs {
             Some(h) => hex::decode(h.trim()).context("--scrypt-salt is not hex")?,
             None => DEFAULT_SCRYPT_SALT.to_vec(),
         };
-        Ok(ScryptParams::new(salt, self.scrypt_n, self.scrypt_r, self.scrypt_p, 32)?)
+        Ok(ScryptParams::new(
+            salt,
+            self.scrypt_n,
+            self.scrypt_r,
+            self.scrypt_p,
+            32,
+        )?)
     }
 }
 
@@ -127,7 +133,10 @@ pub fn run(cmd: RawCommand) -> Result<()> {
 }
 
 fn read_phrase(path: &Path) -> Result<Phrase> {
-    let mut raw = Zeroizing::new(std::fs::read(path).with_context(|| format!("cannot read the phrase file {}", path.display()))?);
+    let mut raw = Zeroizing::new(
+        std::fs::read(path)
+            .with_context(|| format!("cannot read the phrase file {}", path.display()))?,
+    );
     for ending in [&b"\r\n"[..], b"\n"] {
         if raw.ends_with(ending) {
             let len = raw.len() - ending.len();
@@ -143,7 +152,12 @@ fn read_phrase(path: &Path) -> Result<Phrase> {
 
 fn key(a: &KeyArgs) -> Result<()> {
     let params = a.scrypt.params()?;
-    let box_salt = a.box_salt.as_deref().map(BoxSalt::from_b64).transpose().context("--box-salt")?;
+    let box_salt = a
+        .box_salt
+        .as_deref()
+        .map(BoxSalt::from_b64)
+        .transpose()
+        .context("--box-salt")?;
     let phrase = read_phrase(&a.phrase_file)?;
     let base = BaseKey::derive(phrase.expose_secret(), &params)?;
     let mut out = std::io::stdout().lock();
@@ -157,7 +171,9 @@ fn key(a: &KeyArgs) -> Result<()> {
 fn parse_cattrs(list: &[String]) -> Result<Attributes> {
     let mut out = Attributes::new();
     for item in list {
-        let (k, v) = item.split_once('=').ok_or_else(|| anyhow!("--cattr {item:?} is not K=V"))?;
+        let (k, v) = item
+            .split_once('=')
+            .ok_or_else(|| anyhow!("--cattr {item:?} is not K=V"))?;
         if k.is_empty() || !k.is_ascii() {
             bail!("--cattr key {k:?} must be non-empty ASCII");
         }
@@ -179,13 +195,31 @@ fn encrypt(a: &EncryptArgs) -> Result<()> {
             .ok_or_else(|| anyhow!("{} has no UTF-8 file name; give --name", a.input.display()))?
             .to_owned(),
     };
-    let input = File::open(&a.input).with_context(|| format!("cannot open {}", a.input.display()))?;
+    let input =
+        File::open(&a.input).with_context(|| format!("cannot open {}", a.input.display()))?;
     let size = input.metadata()?.len();
-    let file = NewFile { dir: &a.path, name: &name, size, mime: &a.mime, preview: &[], duration: 0, cattrs: &cattrs };
-    let prepared = boxfile::prepare(&mainkey, &box_salt, &file, &Default::default(), &mut OsEntropy)?;
+    let file = NewFile {
+        dir: &a.path,
+        name: &name,
+        size,
+        mime: &a.mime,
+        preview: &[],
+        duration: 0,
+        cattrs: &cattrs,
+    };
+    let prepared = boxfile::prepare(
+        &mainkey,
+        &box_salt,
+        &file,
+        &Default::default(),
+        &mut OsEntropy,
+    )?;
     let mut out = PendingFile::create(&a.output)?;
     prepared
-        .encrypt_stream(BufReader::with_capacity(CHUNK, input), std::io::BufWriter::with_capacity(CHUNK, out.file()))
+        .encrypt_stream(
+            BufReader::with_capacity(CHUNK, input),
+            std::io::BufWriter::with_capacity(CHUNK, out.file()),
+        )
         .with_context(|| format!("cannot encrypt {}", a.input.display()))?;
     out.commit()
 }
@@ -200,7 +234,10 @@ fn decrypt(a: &DecryptArgs) -> Result<()> {
         AnyKey::Import(k) => KeyRef::Import(k),
         other => bail!("--key: a {} cannot decrypt a file", other.type_name()),
     };
-    let mut input = BufReader::with_capacity(CHUNK, File::open(&a.input).with_context(|| format!("cannot open {}", a.input.display()))?);
+    let mut input = BufReader::with_capacity(
+        CHUNK,
+        File::open(&a.input).with_context(|| format!("cannot open {}", a.input.display()))?,
+    );
     let header = BoxFileHeader::read_from(&mut input, boxfile::METADATA_MAX)?;
     let mut file = header.decrypt(key_ref)?;
     let derived_main = match &key {
@@ -260,7 +297,8 @@ fn attrs_json(attrs: &Attributes) -> Value {
 }
 
 fn inspect(a: &InspectArgs) -> Result<()> {
-    let file = File::open(&a.input).with_context(|| format!("cannot open {}", a.input.display()))?;
+    let file =
+        File::open(&a.input).with_context(|| format!("cannot open {}", a.input.display()))?;
     let len = file.metadata()?.len();
     let header = BoxFileHeader::read_from(BufReader::new(file), boxfile::METADATA_MAX)?;
     let keys: Vec<&str> = header.public.keys().collect();

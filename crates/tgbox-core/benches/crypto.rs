@@ -1,1 +1,180 @@
-fn main() {}
+//! Throughput of the hot paths, printed as one JSON object per workload (medians of runs):
+//! encrypt+MAC and decrypt+verify of a 512 MiB stream, default scrypt, ShareKey creation.
+//!
+//! `cargo bench -p tgbox-core --bench crypto`; `BENCH_MIB` and `BENCH_RUNS` change the stream
+//! size and the number of runs. `scripts/bench-vs-reference.sh` runs the same workloads through
+//! the Python reference in the same run and prints the ratios.
+
+use std::{
+    io::{self, Read},
+    time::Instant,
+};
+use tgbox_core::{
+    Attributes, BaseKey, BoxSalt, MainKey, OsEntropy, ScryptParams, boxfile, sharing,
+};
+
+/// Serves `total` bytes by cycling a 2 MiB buffer: the plaintext stays hot in cache, as it does
+/// when a file is read in small pieces.
+struct Cycle<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    left: u64,
+}
+
+impl Read for Cycle<'_> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let n = out
+            .len()
+            .min(self.buf.len() - self.pos)
+            .min(self.left as usize);
+        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+        self.pos = (self.pos + n) % self.buf.len();
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn env(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() {
+    let mib = env("BENCH_MIB", 512);
+    let runs = env("BENCH_RUNS", 5) as usize;
+    let only = std::env::args().nth(1).filter(|a| !a.starts_with('-'));
+    let want = |w: &str| only.as_deref().is_none_or(|o| o == w);
+    let total = mib << 20;
+    let pattern: Vec<u8> = (0..2u32 << 20)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let mk = MainKey::from_bytes([7; 32]);
+    let cattrs = Attributes::new();
+    let file = boxfile::NewFile {
+        dir: "/bench",
+        name: "stream.bin",
+        size: total,
+        mime: "",
+        preview: &[],
+        duration: 0,
+        cattrs: &cattrs,
+    };
+    let limits = boxfile::Limits {
+        upload_limit: u64::MAX,
+        ..Default::default()
+    };
+    let prepared = boxfile::prepare(
+        &mk,
+        &BoxSalt::from_bytes([1; 32]),
+        &file,
+        &limits,
+        &mut OsEntropy,
+    )
+    .expect("prepare");
+
+    if want("encmac") {
+        let mut times = Vec::new();
+        for _ in 0..=runs {
+            let t = Instant::now();
+            prepared
+                .encrypt_stream(
+                    Cycle {
+                        buf: &pattern,
+                        pos: 0,
+                        left: total,
+                    },
+                    io::sink(),
+                )
+                .expect("encrypt");
+            times.push(t.elapsed().as_secs_f64());
+        }
+        times.remove(0); // warm-up
+        println!(
+            "{{\"workload\":\"encmac\",\"mib\":{mib},\"mb_per_s\":{:.0}}}",
+            total as f64 / median(times) / 1e6
+        );
+    }
+
+    if want("decmac") {
+        let mut doc = Vec::with_capacity(prepared.total_len() as usize);
+        prepared
+            .encrypt_stream(
+                Cycle {
+                    buf: &pattern,
+                    pos: 0,
+                    left: total,
+                },
+                &mut doc,
+            )
+            .expect("encrypt");
+        let header = boxfile::BoxFileHeader::parse(&doc, boxfile::METADATA_MAX).expect("header");
+        let body = &doc[header.payload_offset() as usize..];
+        let opened = header
+            .decrypt(boxfile::KeyRef::Main(&mk))
+            .expect("metadata");
+        let mut times = Vec::new();
+        let mut out = Vec::with_capacity(1 << 20);
+        for _ in 0..=runs {
+            let t = Instant::now();
+            let mut dec = opened.payload_decryptor();
+            for piece in body.chunks(512 * 1024) {
+                out.clear();
+                dec.update(piece, &mut out).expect("decrypt");
+            }
+            out.clear();
+            let v = dec.finish(&mut out).expect("verify");
+            assert!(v.tag_checked && v.len == total);
+            times.push(t.elapsed().as_secs_f64());
+        }
+        times.remove(0);
+        println!(
+            "{{\"workload\":\"decmac\",\"mib\":{mib},\"mb_per_s\":{:.0}}}",
+            total as f64 / median(times) / 1e6
+        );
+    }
+
+    if want("scrypt") {
+        let mut times = Vec::new();
+        for _ in 0..runs.min(3) {
+            let t = Instant::now();
+            let key = BaseKey::derive(b"tgbox benchmark phrase", &ScryptParams::default())
+                .expect("scrypt");
+            times.push(t.elapsed().as_secs_f64());
+            assert_eq!(
+                key.expose_secret()[..4],
+                [0xda, 0xf4, 0x6a, 0xe6],
+                "the BaseKey of perf-baselines.md §0"
+            );
+        }
+        println!(
+            "{{\"workload\":\"scrypt\",\"seconds\":{:.3}}}",
+            median(times)
+        );
+    }
+
+    if want("sharekey") {
+        let req = sharing::request_key(&[5; 32], b"bob salt").expect("request");
+        let n = 3000;
+        let mut rates = Vec::new();
+        for r in 0..runs.max(3) {
+            let t = Instant::now();
+            for i in 0..n {
+                let mut key = [9u8; 32];
+                key[0] = (i + r) as u8;
+                std::hint::black_box(sharing::share_key(&key, b"alice salt", &req).expect("share"));
+            }
+            rates.push(n as f64 / t.elapsed().as_secs_f64());
+        }
+        println!(
+            "{{\"workload\":\"sharekey\",\"ops_per_s\":{:.0}}}",
+            median(rates)
+        );
+    }
+}

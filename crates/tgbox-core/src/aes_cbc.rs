@@ -187,23 +187,29 @@ impl CbcDecryptor {
     pub fn new(key: &[u8; 32], iv: &[u8; 16]) -> Self {
         Self {
             inner: Dec::new(key.into(), iv.into()),
-            held: Zeroizing::new(Vec::with_capacity(64 * 1024)),
+            held: Zeroizing::new(Vec::with_capacity(2 * BLOCK)),
         }
     }
 
     /// Feeds ciphertext; appends every plaintext block except the last one seen so far.
     pub fn update(&mut self, input: &[u8], out: &mut Vec<u8>) {
-        self.held.extend_from_slice(input);
-        // Keep at least one whole block (the possible padding block) plus any partial block.
-        let keep = BLOCK + self.held.len() % BLOCK;
-        if self.held.len() <= keep {
+        // The logical stream is `held ‖ input`. Keep its last whole block (it may be the
+        // padding) plus any partial block; decrypt the rest straight into `out` (one copy).
+        let total = self.held.len() + input.len();
+        let keep = BLOCK + total % BLOCK;
+        if total <= keep {
+            self.held.extend_from_slice(input);
             return;
         }
-        let ready = self.held.len() - keep;
+        let ready = total - keep;
         let start = out.len();
-        out.extend_from_slice(&self.held[..ready]);
+        let from_held = ready.min(self.held.len());
+        out.extend_from_slice(&self.held[..from_held]);
+        let from_input = ready - from_held;
+        out.extend_from_slice(&input[..from_input]);
         dec_in_place(&mut self.inner, &mut out[start..]);
-        self.held.drain(..ready);
+        self.held.drain(..from_held);
+        self.held.extend_from_slice(&input[from_input..]);
     }
 
     /// Decrypts and strictly unpads the last block.

@@ -98,7 +98,8 @@ fn posix_parts(p: &str) -> Vec<String> {
 
 /// The Windows-type test `W(x)` of spec §7.2.
 fn is_windows_type(p: &str) -> bool {
-    !win_split_root(&p.replace('/', "\\")).0.is_empty() || (!p.contains('/') && !p.is_empty() && p != ".")
+    !win_split_root(&p.replace('/', "\\")).0.is_empty()
+        || (!p.contains('/') && !p.is_empty() && p != ".")
 }
 
 /// The Windows list rule of pass 2 (spec §7.2).
