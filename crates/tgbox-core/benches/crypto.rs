@@ -34,6 +34,20 @@ impl Read for Cycle<'_> {
     }
 }
 
+/// Median wall time of `runs` calls of `f`, after one warm-up call.
+fn timed(runs: usize, mut f: impl FnMut()) -> f64 {
+    f();
+    median(
+        (0..runs)
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed().as_secs_f64()
+            })
+            .collect(),
+    )
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -79,50 +93,35 @@ fn main() {
     )
     .expect("prepare");
 
+    let source = || Cycle {
+        buf: &pattern,
+        pos: 0,
+        left: total,
+    };
     if want("encmac") {
-        let mut times = Vec::new();
-        for _ in 0..=runs {
-            let t = Instant::now();
+        let secs = timed(runs, || {
             prepared
-                .encrypt_stream(
-                    Cycle {
-                        buf: &pattern,
-                        pos: 0,
-                        left: total,
-                    },
-                    io::sink(),
-                )
+                .encrypt_stream(source(), io::sink())
                 .expect("encrypt");
-            times.push(t.elapsed().as_secs_f64());
-        }
-        times.remove(0); // warm-up
+        });
         println!(
             "{{\"workload\":\"encmac\",\"mib\":{mib},\"mb_per_s\":{:.0}}}",
-            total as f64 / median(times) / 1e6
+            total as f64 / secs / 1e6
         );
     }
 
     if want("decmac") {
         let mut doc = Vec::with_capacity(prepared.total_len() as usize);
         prepared
-            .encrypt_stream(
-                Cycle {
-                    buf: &pattern,
-                    pos: 0,
-                    left: total,
-                },
-                &mut doc,
-            )
+            .encrypt_stream(source(), &mut doc)
             .expect("encrypt");
         let header = boxfile::BoxFileHeader::parse(&doc, boxfile::METADATA_MAX).expect("header");
         let body = &doc[header.payload_offset() as usize..];
         let opened = header
             .decrypt(boxfile::KeyRef::Main(&mk))
             .expect("metadata");
-        let mut times = Vec::new();
         let mut out = Vec::with_capacity(1 << 20);
-        for _ in 0..=runs {
-            let t = Instant::now();
+        let secs = timed(runs, || {
             let mut dec = opened.payload_decryptor();
             for piece in body.chunks(512 * 1024) {
                 out.clear();
@@ -131,12 +130,39 @@ fn main() {
             out.clear();
             let v = dec.finish(&mut out).expect("verify");
             assert!(v.tag_checked && v.len == total);
-            times.push(t.elapsed().as_secs_f64());
-        }
-        times.remove(0);
+        });
         println!(
             "{{\"workload\":\"decmac\",\"mib\":{mib},\"mb_per_s\":{:.0}}}",
-            total as f64 / median(times) / 1e6
+            total as f64 / secs / 1e6
+        );
+    }
+
+    if only.as_deref() == Some("parts") {
+        // Components alone, to see which one bounds the pipelines on this CPU.
+        use hmac::{KeyInit, Mac};
+        let t = Instant::now();
+        let mut m = hmac::Hmac::<sha2::Sha256>::new_from_slice(&[1; 32]).expect("key");
+        for _ in 0..total / pattern.len() as u64 {
+            for piece in pattern.chunks(512 * 1024) {
+                m.update(piece);
+            }
+        }
+        std::hint::black_box(m.finalize());
+        println!(
+            "{{\"workload\":\"hmac_only\",\"mb_per_s\":{:.0}}}",
+            total as f64 / t.elapsed().as_secs_f64() / 1e6
+        );
+        let mut buf = pattern.clone();
+        let t = Instant::now();
+        let mut e = tgbox_core::aes_cbc::CbcEncryptor::new(&[1; 32], &[0; 16]);
+        for _ in 0..total / pattern.len() as u64 {
+            for piece in buf.chunks_mut(512 * 1024) {
+                e.encrypt_blocks_in_place(piece);
+            }
+        }
+        println!(
+            "{{\"workload\":\"aes_enc_only\",\"mb_per_s\":{:.0}}}",
+            total as f64 / t.elapsed().as_secs_f64() / 1e6
         );
     }
 
