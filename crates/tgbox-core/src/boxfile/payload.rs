@@ -28,20 +28,24 @@ pub struct Verified {
 }
 
 /// Encrypts a payload of a declared size; [`finish`](Self::finish) appends padding and tag.
+///
+/// It is the two halves the streaming writer runs on two threads, used on one.
 pub struct PayloadEncryptor {
-    cbc: CbcEncryptor,
-    mac: HmacSha256,
-    declared: u64,
-    seen: u64,
+    enc: EncryptHalf,
+    mac: MacHalf,
 }
 
 impl PayloadEncryptor {
     pub(crate) fn new(filekey: &FileKey, hmackey: &HmacKey, iv: &[u8; 16], declared: u64) -> Self {
         Self {
-            cbc: CbcEncryptor::new(filekey.expose_secret(), iv),
-            mac: HmacSha256::new_from_slice(hmackey.expose_secret()).expect("any key length"),
-            declared,
-            seen: 0,
+            enc: EncryptHalf {
+                cbc: CbcEncryptor::new(filekey.expose_secret(), iv),
+                declared,
+                seen: 0,
+            },
+            mac: MacHalf {
+                mac: HmacSha256::new_from_slice(hmackey.expose_secret()).expect("any key length"),
+            },
         }
     }
 
@@ -50,33 +54,14 @@ impl PayloadEncryptor {
     /// # Errors
     /// [`Error::SizeMismatch`] once more plaintext arrives than was declared.
     pub fn update(&mut self, plain: &[u8], out: &mut Vec<u8>) -> Result<()> {
-        self.count(plain.len())?;
+        self.enc.update(plain, out)?;
         self.mac.update(plain);
-        self.cbc.update(plain, out);
-        Ok(())
-    }
-
-    fn count(&mut self, n: usize) -> Result<()> {
-        self.seen += n as u64;
-        if self.seen > self.declared {
-            return Err(Error::SizeMismatch {
-                declared: self.declared,
-                actual: self.seen,
-            });
-        }
         Ok(())
     }
 
     /// Splits the work across two threads: the caller encrypts, the returned half MACs.
     pub(crate) fn split(self) -> (EncryptHalf, MacHalf) {
-        (
-            EncryptHalf {
-                cbc: self.cbc,
-                declared: self.declared,
-                seen: self.seen,
-            },
-            MacHalf { mac: self.mac },
-        )
+        (self.enc, self.mac)
     }
 
     /// Pads, appends the last ciphertext block and the 32-byte tag.
@@ -84,19 +69,11 @@ impl PayloadEncryptor {
     /// # Errors
     /// [`Error::SizeMismatch`] when less plaintext arrived than was declared.
     pub fn finish(self, out: &mut Vec<u8>) -> Result<()> {
-        if self.seen != self.declared {
-            return Err(Error::SizeMismatch {
-                declared: self.declared,
-                actual: self.seen,
-            });
-        }
-        self.cbc.finish(out);
-        out.extend_from_slice(&self.mac.finalize().into_bytes());
-        Ok(())
+        self.enc.finish(self.mac.finish(), out)
     }
 }
 
-/// The AES half of a split [`PayloadEncryptor`].
+/// The AES half of a [`PayloadEncryptor`]; it also enforces the declared size.
 pub(crate) struct EncryptHalf {
     cbc: CbcEncryptor,
     declared: u64,
