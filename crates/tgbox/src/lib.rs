@@ -1,0 +1,27 @@
+//! The async tgbox library.
+//!
+//! A box lives in a *channel*: an append-only log of numbered messages, each carrying one
+//! document and an editable caption, plus a header and a feed of recent changes. The
+//! [`channel`] module is the one seam between the library and wherever a channel really is:
+//! the [`Channel`](channel::Channel) trait, the embedded backends
+//! [`LocalChannel`](channel::LocalChannel) (`local:DIR`, the on-disk layout of
+//! `spec/local-channel.md`) and [`MemoryChannel`](channel::MemoryChannel) (`memory:`), the
+//! deterministic fault injector [`FaultyChannel`](channel::FaultyChannel), and the
+//! conformance suite every backend must pass.
+//!
+//! ```
+//! use tgbox::channel::{Channel, MemoryChannel, Upload};
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! let channel = MemoryChannel::create("TGBOX[01]: example", "", false)?;
+//! let posted = channel
+//!     .post_document(Upload::from_bytes("name", "application/octet-stream", b"bytes".to_vec()), "")
+//!     .await?;
+//! let document = posted.document.as_ref().expect("a posted message has a document");
+//! let bytes = channel.read_document(posted.id, document.id, 1, 3).await?;
+//! assert_eq!(&bytes[..], b"yte");
+//! # Ok::<(), tgbox::channel::ChannelError>(())
+//! # }).unwrap();
+//! ```
+
+pub mod channel;

@@ -1,0 +1,6 @@
+//! Integration tests of the tgbox library: the channel conformance suite on every offline
+//! backend, the local layout as a contract, crashes and concurrent writers.
+
+mod conformance;
+mod crash;
+mod local_layout;
