@@ -19,3 +19,4 @@ echo "== interop with the Python reference"
 PY="$(scripts/setup-reference.sh)"
 cargo build --release --quiet -p tgbox-cli
 "$PY" interop/raw_interop.py target/release/tgbox "$TGBOX_SHARED"
+"$PY" interop/channel_interop.py target/release/tgbox "$TGBOX_SHARED"

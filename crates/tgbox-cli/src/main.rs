@@ -3,6 +3,7 @@
 //! One module per noun. This build carries the offline `raw` tools; the box, file, share,
 //! account and backup nouns arrive with the library they drive.
 
+mod address;
 mod output;
 mod raw;
 
@@ -18,7 +19,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Offline tools on single box files: keys, encrypt, decrypt, inspect (no channel, no state).
+    /// Offline tools: keys, encrypt, decrypt and inspect single box files; raw channel access.
     #[command(subcommand)]
     Raw(raw::RawCommand),
 }

@@ -78,7 +78,7 @@ pub fn encrypt_with_iv(key: &[u8; 32], iv: &[u8; 16], plaintext: &[u8]) -> Vec<u
 /// # Errors
 /// [`Error::Decryption`] for a wrong key, bad length or bad padding.
 pub fn decrypt(key: &[u8; 32], data: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
-    if data.len() < 32 || data.len() % BLOCK != 0 {
+    if data.len() < 32 || !data.len().is_multiple_of(BLOCK) {
         return Err(Error::Decryption);
     }
     let (iv, ct) = data.split_at(16);
@@ -132,7 +132,7 @@ impl CbcEncryptor {
     /// because the encryption would otherwise be wrong. Use `update` for arbitrary lengths.
     pub fn encrypt_blocks_in_place(&mut self, buf: &mut [u8]) {
         assert!(
-            self.pending_len == 0 && buf.len() % BLOCK == 0,
+            self.pending_len == 0 && buf.len().is_multiple_of(BLOCK),
             "whole blocks only"
         );
         self.total += buf.len() as u64;

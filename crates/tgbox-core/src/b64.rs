@@ -58,7 +58,7 @@ pub fn decode(text: &str) -> Result<Vec<u8>> {
             vals.push(v);
         }
     }
-    if (vals.len() + pad) % 4 != 0 || pad > 2 || (pad > 0 && (vals.len() + pad) % 4 != 0) {
+    if !(vals.len() + pad).is_multiple_of(4) || pad > 2 {
         return Err(Error::malformed("base64", "incorrect padding"));
     }
     let rem = vals.len() % 4;

@@ -25,7 +25,8 @@ use tokio::io::{AsyncRead, ReadBuf};
 use super::Channel;
 use super::error::{ErrorKind, Result};
 use super::limits::utf16_len;
-use super::types::{Event, EventAction, EventFilter, EventId, Message, Photo, Upload};
+pub use super::paging::{all_events, all_messages};
+use super::types::{EventAction, EventFilter, EventId, Message, Photo, Upload};
 
 /// Makes fresh channels for the suite.
 #[async_trait]
@@ -124,38 +125,6 @@ pub async fn read_all<C: Channel + ?Sized>(ch: &C, msg: &Message) -> Result<Vec<
         out.extend_from_slice(&chunk);
     }
     Ok(out)
-}
-
-/// Every event after `after`, paging through the feed.
-pub async fn all_events<C: Channel + ?Sized>(
-    ch: &C,
-    after: EventId,
-    filter: EventFilter,
-) -> Result<Vec<Event>> {
-    let mut out: Vec<Event> = Vec::new();
-    let mut cursor = after;
-    loop {
-        let page = ch.events(cursor, filter, 100).await?;
-        let Some(last) = page.last() else {
-            return Ok(out);
-        };
-        assert!(last.id > cursor, "events must move forward");
-        cursor = last.id;
-        out.extend(page);
-    }
-}
-
-/// Every message, paging through the channel.
-pub async fn all_messages<C: Channel + ?Sized>(ch: &C) -> Result<Vec<Message>> {
-    let mut out: Vec<Message> = Vec::new();
-    loop {
-        let after = out.last().map_or(0, |m| m.id);
-        let page = ch.list_messages(after, 100).await?;
-        if page.is_empty() {
-            return Ok(out);
-        }
-        out.extend(page);
-    }
 }
 
 async fn last_event_id<C: Channel + ?Sized>(ch: &C) -> EventId {

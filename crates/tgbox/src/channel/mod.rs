@@ -18,6 +18,7 @@ mod faulty;
 mod limits;
 mod local;
 mod memory;
+pub mod paging;
 mod stamps;
 mod types;
 

@@ -34,7 +34,7 @@ pub(super) struct Staged {
     pub mime: String,
 }
 
-/// What [`Store::collect_garbage`] removed.
+/// What [`LocalChannel::collect_garbage`](super::LocalChannel::collect_garbage) removed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct GarbageReport {
     /// Document files no record points to.

@@ -1,6 +1,8 @@
 //! `tgbox raw`: offline tools for single box files, for disaster recovery (decrypt a document
 //! saved by hand from Telegram) and for tests outside the project.
 
+mod channel;
+
 use crate::output::PendingFile;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Subcommand};
@@ -30,6 +32,10 @@ pub enum RawCommand {
     Decrypt(DecryptArgs),
     /// Print a box file's public metadata as JSON (no key needed).
     Inspect(InspectArgs),
+    /// Work on a channel directly: post, read, edit and delete documents, edit the header
+    /// (ciphertext only, no keys).
+    #[command(subcommand)]
+    Channel(channel::ChannelCommand),
 }
 
 /// scrypt parameters; the defaults are the reference's (N=2^20, r=8, p=1, its fixed salt).
@@ -129,6 +135,7 @@ pub fn run(cmd: RawCommand) -> Result<()> {
         RawCommand::Encrypt(a) => encrypt(&a),
         RawCommand::Decrypt(a) => decrypt(&a),
         RawCommand::Inspect(a) => inspect(&a),
+        RawCommand::Channel(c) => channel::run(c),
     }
 }
 

@@ -1,0 +1,3 @@
+//! Golden tests of the `tgbox` binary.
+
+mod raw_channel;
