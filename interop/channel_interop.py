@@ -189,7 +189,8 @@ def post_box_file(path_in_box, data, name):
 for name, size in [("one.txt", 1), ("two.bin", 300_000)]:
     data = os.urandom(size)
     boxed, file_salt = post_box_file("/rust/docs", data, name)
-    msg = ours("post", f"local:{our_chan}", boxed, "--name", file_salt)
+    msg = ours("post", f"local:{our_chan}", boxed, "--box-file")
+    eq(msg["document"]["name"], file_salt, "document name")
     our_plain[msg["id"]] = (name, data)
 
 

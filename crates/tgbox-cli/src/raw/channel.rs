@@ -69,8 +69,12 @@ pub struct ShowArgs {
 #[derive(Debug, Args)]
 pub struct DocumentArgs {
     /// Document file name attribute [default: the file's name]
-    #[arg(long)]
+    #[arg(long, conflicts_with = "box_file")]
     name: Option<String>,
+    /// The file is a box file: name the document base64url(FileSalt) from its header, as
+    /// TGBOX does (spec/tgbox-boxes.md §3.3)
+    #[arg(long)]
+    box_file: bool,
     /// MIME type
     #[arg(long, default_value = "application/octet-stream")]
     mime: String,
@@ -213,6 +217,7 @@ async fn open_upload(path: &PathBuf, doc: &DocumentArgs) -> Result<Upload> {
     let size = file.metadata().await?.len();
     let name = match &doc.name {
         Some(n) => n.clone(),
+        None if doc.box_file => box_file_name(path)?,
         None => path
             .file_name()
             .and_then(|n| n.to_str())
@@ -225,6 +230,18 @@ async fn open_upload(path: &PathBuf, doc: &DocumentArgs) -> Result<Upload> {
         size,
         tokio::io::BufReader::with_capacity(512 * 1024, file),
     ))
+}
+
+/// `base64url(FileSalt)` from a box file's header.
+fn box_file_name(path: &PathBuf) -> Result<String> {
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let header = tgbox_core::boxfile::BoxFileHeader::read_from(
+        std::io::BufReader::new(file),
+        tgbox_core::boxfile::METADATA_MAX,
+    )
+    .with_context(|| format!("{} is not a readable box file", path.display()))?;
+    Ok(header.file_salt.to_b64())
 }
 
 async fn read(a: &ReadArgs) -> Result<Value> {
