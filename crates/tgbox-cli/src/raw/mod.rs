@@ -9,7 +9,7 @@ use clap::{Args, Subcommand};
 use serde_json::{Map, Value, json};
 use std::{
     fs::File,
-    io::{BufReader, Read, Write},
+    io::{BufReader, Write},
     path::{Path, PathBuf},
 };
 use tgbox_core::{
@@ -258,22 +258,10 @@ fn decrypt(a: &DecryptArgs) -> Result<()> {
     if let Some(caption) = &a.caption {
         file.apply_caption(caption, mainkey).context("--caption")?;
     }
-    let mut dec = file.payload_decryptor();
     let mut out = PendingFile::create(&a.output)?;
-    let mut buf = vec![0u8; CHUNK];
-    let mut plain = Vec::with_capacity(CHUNK + 64);
-    loop {
-        let n = input.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        plain.clear();
-        dec.update(&buf[..n], &mut plain)?;
-        out.file().write_all(&plain)?;
-    }
-    plain.clear();
-    let verified = dec.finish(&mut plain)?;
-    out.file().write_all(&plain)?;
+    // The plaintext goes to the 0600 temporary file and is renamed into place only once the
+    // tag verified (commit); on any error the temporary file is removed.
+    let verified = file.decrypt_stream(&mut input, out.file())?;
     out.commit()?;
     let info = &file.info;
     let report = json!({

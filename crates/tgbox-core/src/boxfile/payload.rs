@@ -128,6 +128,9 @@ impl MacHalf {
 pub struct PayloadDecryptor {
     cbc: CbcDecryptor,
     mac: Option<HmacSha256>,
+    /// Whether the stream ends in a tag (v1.5+); independent of `mac`, which a two-thread
+    /// reader takes to another thread.
+    has_tag: bool,
     declared: u64,
     produced: u64,
     tail: Vec<u8>,
@@ -144,6 +147,7 @@ impl PayloadDecryptor {
             cbc: CbcDecryptor::new(filekey.expose_secret(), iv),
             mac: hmackey
                 .map(|k| HmacSha256::new_from_slice(k.expose_secret()).expect("any key length")),
+            has_tag: hmackey.is_some(),
             declared,
             produced: 0,
             tail: Vec::with_capacity(2 * TAG_LEN),
@@ -157,7 +161,7 @@ impl PayloadDecryptor {
     /// [`Error::SizeMismatch`] as soon as the plaintext outgrows the declared size.
     pub fn update(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<()> {
         let start = out.len();
-        if self.mac.is_none() {
+        if !self.has_tag {
             self.cbc.update(input, out);
             return self.account(start, out);
         }
@@ -191,15 +195,37 @@ impl PayloadDecryptor {
     ///
     /// # Errors
     /// [`Error::Decryption`] (bad padding, bad tag, truncated input) or [`Error::SizeMismatch`].
-    pub fn finish(self, out: &mut Vec<u8>) -> Result<Verified> {
+    pub fn finish(mut self, out: &mut Vec<u8>) -> Result<Verified> {
+        let mac = self.mac.take();
+        self.finish_detached(out, mac)
+    }
+
+    /// Takes the HMAC out, so that another thread can feed it the plaintext that
+    /// [`update`](Self::update) produces from now on; [`finish_detached`](Self::finish_detached)
+    /// takes it back.
+    pub(crate) fn detach_mac(&mut self) -> Option<HmacSha256> {
+        self.mac.take()
+    }
+
+    /// [`finish`](Self::finish) with the HMAC that [`detach_mac`](Self::detach_mac) took out,
+    /// after it has seen every plaintext byte produced so far.
+    pub(crate) fn finish_detached(
+        self,
+        out: &mut Vec<u8>,
+        mut mac: Option<HmacSha256>,
+    ) -> Result<Verified> {
         let Self {
             cbc,
-            mut mac,
+            has_tag,
             declared,
             mut produced,
             tail,
+            ..
         } = self;
-        if mac.is_some() && tail.len() != TAG_LEN {
+        if mac.is_some() != has_tag {
+            return Err(Error::Decryption);
+        }
+        if has_tag && tail.len() != TAG_LEN {
             return Err(Error::Decryption);
         }
         let start = out.len();

@@ -1,6 +1,9 @@
 //! The reader for every minor version 1.0 to 1.8 (spec §8.6, §8.7).
 
-use super::{FileInfo, METADATA_MAX, PREFIX, VERBYTE, payload::PayloadDecryptor};
+use super::{
+    FileInfo, METADATA_MAX, PREFIX, VERBYTE,
+    payload::{PayloadDecryptor, Verified},
+};
 use crate::{
     Attributes, Error, Result, aes_cbc, caption,
     ints::{bytes_to_int, read_len24},
@@ -8,7 +11,7 @@ use crate::{
     paths,
     salts::{BoxSalt, FileSalt},
 };
-use std::io::Read;
+use std::io::{Read, Write};
 
 /// The header and public metadata of a box file: everything readable without a key.
 #[derive(Debug, Clone)]
@@ -396,6 +399,72 @@ impl DecryptedBoxFile {
             &self.header.file_iv,
             self.info.size,
         )
+    }
+
+    /// Decrypts the payload that `input` yields (the bytes after the header) into `output`,
+    /// with AES-CBC on this thread and the HMAC (and the writes) on a second one, in
+    /// [`CHUNK`](super::write::CHUNK)-sized pieces: constant memory for any size.
+    ///
+    /// What lands in `output` is **unverified** until this returns `Ok`: write it to a
+    /// temporary place and release it only then (spec §14.2).
+    ///
+    /// # Errors
+    /// [`Error::Decryption`] (bad padding, bad tag, truncated input), [`Error::SizeMismatch`],
+    /// [`Error::Io`] from either stream.
+    pub fn decrypt_stream<R: Read, W: Write + Send>(
+        &self,
+        mut input: R,
+        output: W,
+    ) -> Result<Verified> {
+        const CHUNK: usize = super::write::CHUNK;
+        let mut dec = self.payload_decryptor();
+        let mac = dec.detach_mac();
+        // Plaintext pieces go to the MAC-and-write thread and come back for reuse.
+        let (to_mac, mac_rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(3);
+        let (back_tx, back_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+        std::thread::scope(|scope| {
+            let mac_thread = scope.spawn(move || -> Result<_> {
+                let (mut mac, mut output) = (mac, output);
+                for piece in mac_rx {
+                    if let Some(m) = mac.as_mut() {
+                        hmac::Mac::update(m, &piece);
+                    }
+                    output.write_all(&piece)?;
+                    let _ = back_tx.send(piece);
+                }
+                Ok((mac, output))
+            });
+            let mut inbuf = Vec::with_capacity(CHUNK);
+            let fed = (|| -> Result<()> {
+                loop {
+                    inbuf.clear();
+                    input.by_ref().take(CHUNK as u64).read_to_end(&mut inbuf)?;
+                    if inbuf.is_empty() {
+                        return Ok(());
+                    }
+                    let mut out = back_rx
+                        .try_recv()
+                        .unwrap_or_else(|_| Vec::with_capacity(CHUNK + 32));
+                    out.clear();
+                    dec.update(&inbuf, &mut out)?;
+                    // A closed channel means the writer failed; its join says why.
+                    if !out.is_empty() && to_mac.send(out).is_err() {
+                        return Ok(());
+                    }
+                }
+            })();
+            drop(to_mac);
+            let joined = mac_thread
+                .join()
+                .map_err(|_| Error::Io(std::io::Error::other("HMAC thread panicked")))?;
+            fed?;
+            let (mac, mut output) = joined?;
+            let mut last = Vec::with_capacity(32);
+            let verified = dec.finish_detached(&mut last, mac)?;
+            output.write_all(&last)?;
+            output.flush()?;
+            Ok(verified)
+        })
     }
 }
 
