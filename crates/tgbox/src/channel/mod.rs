@@ -68,7 +68,8 @@ pub trait Channel: Send + Sync {
     /// Transport errors.
     async fn capabilities(&self) -> Result<Capabilities>;
 
-    /// Sets the title (logged as an `edit_title` event).
+    /// Sets the title (logged as an `edit_title` event). Repeating it answers
+    /// [`ErrorKind::TitleNotModified`], which a retry after a lost answer reads as success.
     ///
     /// # Errors
     /// [`ErrorKind::TitleEmpty`], [`ErrorKind::TitleTooLong`],
@@ -76,6 +77,7 @@ pub trait Channel: Send + Sync {
     async fn set_title(&self, title: &str) -> Result<()>;
 
     /// Sets the description (logged as an `edit_about` event). TGBOX stores the box salt here.
+    /// Repeating it answers [`ErrorKind::AboutNotModified`].
     ///
     /// # Errors
     /// [`ErrorKind::AboutTooLong`], [`ErrorKind::AboutNotModified`] when unchanged.
@@ -99,6 +101,7 @@ pub trait Channel: Send + Sync {
     ///
     /// The body is read exactly `upload.size` bytes far; a body that ends early or runs on is
     /// refused and nothing is posted. Limits are checked before the first byte is read.
+    /// Not idempotent: every successful call makes a new message.
     ///
     /// # Errors
     /// [`ErrorKind::CaptionTooLong`], [`ErrorKind::FilePartsInvalid`] (empty, too big, or a
@@ -109,7 +112,7 @@ pub trait Channel: Send + Sync {
     /// Replaces message `id`'s document in place (TGBOX's re-upload, spec/tgbox-boxes.md §3.6):
     /// the id and `date` stay, the document gets a new id, `edit_date` is set, and the caption
     /// becomes `caption` when given. Readers of the old document then get
-    /// [`ErrorKind::FileReferenceExpired`].
+    /// [`ErrorKind::FileReferenceExpired`]. Not idempotent: each call stores a new document.
     ///
     /// # Errors
     /// As [`Channel::post_document`], plus [`ErrorKind::MessageIdInvalid`].
@@ -121,6 +124,7 @@ pub trait Channel: Send + Sync {
     ) -> Result<Message>;
 
     /// Sets message `id`'s caption, keeping its id, date and document; sets `edit_date`.
+    /// Repeating it answers [`ErrorKind::MessageNotModified`], which a retry reads as success.
     ///
     /// # Errors
     /// [`ErrorKind::MessageIdInvalid`], [`ErrorKind::MessageNotModified`] when the caption is
@@ -159,6 +163,7 @@ pub trait Channel: Send + Sync {
 
     /// Deletes the messages with the given ids and their documents. Ids that do not exist are
     /// skipped; returns how many were deleted. Deleted ids are never handed out again.
+    /// Idempotent: repeating it deletes nothing more and returns 0.
     ///
     /// # Errors
     /// [`ErrorKind::AdminRequired`] without the right; transport errors.

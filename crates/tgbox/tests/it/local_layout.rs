@@ -305,3 +305,28 @@ fn a_cancelled_upload_leaves_no_staged_file() {
         assert!(all_messages(&ch).await.unwrap().is_empty());
     });
 }
+
+#[test]
+fn listing_crosses_long_runs_of_deleted_ids() {
+    let tmp = tempfile::tempdir().unwrap();
+    block_on(async {
+        let ch = LocalChannel::create(tmp.path().join("chan"), "TGBOX[01]: gaps", "", false)
+            .await
+            .unwrap();
+        for i in 0..60 {
+            ch.post_document(upload(i, 5), "").await.unwrap();
+        }
+        let gone: Vec<i32> = (2..=58).collect();
+        assert_eq!(ch.delete_messages(&gone).await.unwrap(), 57);
+        let ids =
+            |page: Vec<tgbox::channel::Message>| page.iter().map(|m| m.id).collect::<Vec<_>>();
+        assert_eq!(ids(ch.list_messages(0, 1).await.unwrap()), [1]);
+        assert_eq!(
+            ids(ch.list_messages(1, 1).await.unwrap()),
+            [59],
+            "past a gap longer than the probe window"
+        );
+        assert_eq!(ids(ch.list_messages(1, 10).await.unwrap()), [59, 60]);
+        assert!(ch.list_messages(60, 10).await.unwrap().is_empty());
+    });
+}

@@ -123,14 +123,30 @@ impl Store {
 
     /// Up to `limit` messages after `after`, ascending; records that vanish between listing and
     /// reading were deleted and are skipped.
+    ///
+    /// Ids are dense apart from deletions, so the records right after `after` are first looked
+    /// up by name (a page costs about `limit` opens, not a listing of the whole directory); only
+    /// a long run of gaps falls back to listing `messages/`.
     pub fn list(&self, after: MessageId, limit: usize) -> Result<Vec<Message>> {
+        let next = self.read_meta()?.next_message_id;
         let mut out = Vec::new();
-        for id in self.message_ids_after(after)? {
-            if out.len() >= limit {
-                break;
-            }
-            if let Some(m) = self.message(id)? {
+        let mut id = i64::from(after.max(0)) + 1;
+        let probe_end = next.min(id.saturating_add(4 * limit as i64 + 16));
+        while out.len() < limit && id < probe_end {
+            if let Some(m) = self.message(id as MessageId)? {
                 out.push(m);
+            }
+            id += 1;
+        }
+        if out.len() < limit && id < next {
+            let resume = MessageId::try_from(id - 1).unwrap_or(MESSAGE_ID_MAX);
+            for id in self.message_ids_after(resume)? {
+                if out.len() >= limit {
+                    break;
+                }
+                if let Some(m) = self.message(id)? {
+                    out.push(m);
+                }
             }
         }
         Ok(out)
@@ -179,24 +195,33 @@ impl Store {
     }
 
     /// Complete event lines with id > `after` that pass `filter`, at most `limit` (§6.5). A torn
-    /// last line is ignored; an unparseable complete line is an error (it would hide changes).
+    /// last line is ignored; an unparseable complete line is an error: skipping it could hide a
+    /// change from fast sync, and deep sync (which reads the records) still works meanwhile.
+    /// The file is streamed and reading stops once the page is full.
     pub fn events(&self, after: EventId, filter: EventFilter, limit: usize) -> Result<Vec<Event>> {
-        let Some(data) = read_if_exists(&self.root.join("events.jsonl"))? else {
-            return Ok(Vec::new());
+        use std::io::BufRead;
+        let path = self.root.join("events.jsonl");
+        let file = match fs::File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(ChannelError::io(format!("opening {}", path.display()), e)),
         };
-        let complete = match data.iter().rposition(|&b| b == b'\n') {
-            Some(last) => &data[..last],
-            None => return Ok(Vec::new()),
-        };
+        let mut reader = std::io::BufReader::with_capacity(256 * 1024, file);
+        let mut line = Vec::new();
         let mut out = Vec::new();
-        for line in complete.split(|&b| b == b'\n') {
-            if out.len() >= limit {
+        while out.len() < limit {
+            line.clear();
+            let n = reader
+                .read_until(b'\n', &mut line)
+                .map_err(io_err("reading", &path))?;
+            // End of file, or a last line without its newline: a torn append (§5).
+            if n == 0 || line.last() != Some(&b'\n') {
                 break;
             }
             if line.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            if let Some(ev) = event_from_line(line)?
+            if let Some(ev) = event_from_line(&line)?
                 && ev.id > after
                 && filter.matches(&ev.action)
             {
