@@ -25,3 +25,15 @@
 //! ```
 
 pub mod channel;
+mod error;
+mod facade;
+pub mod localbox;
+mod pipe;
+mod progress;
+mod retry;
+
+pub use error::{Error, Result};
+pub use facade::{
+    BOX_TITLE_PREFIX, Downloaded, MakeBox, SessionInfo, TgBox, UploadFile, box_salt_from_about,
+};
+pub use progress::{NoProgress, Progress};

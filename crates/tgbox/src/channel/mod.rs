@@ -20,6 +20,7 @@ mod local;
 mod memory;
 pub mod paging;
 mod stamps;
+pub(crate) use stamps::now_unix;
 mod types;
 
 pub use error::{ChannelError, ErrorKind, Result};

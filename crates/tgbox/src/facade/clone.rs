@@ -1,0 +1,180 @@
+//! Opening a box from its channel with the phrase: the LocalBox is rebuilt from the channel
+//! (spec/tgbox-boxes.md §6.5, "clone").
+
+use std::path::Path;
+use std::sync::Arc;
+
+use tgbox_core::boxfile::{KeyRef, NO_FOLDER};
+use tgbox_core::{BaseKey, MainKey, b64};
+
+use super::make::{SessionInfo, box_salt_from_about};
+use super::remote::read_header;
+use super::{TgBox, blocking};
+use crate::channel::Channel;
+use crate::error::{Error, Result};
+use crate::localbox::{LocalBox, NewBoxData, NewFileRow, seal_box_data};
+use crate::progress::Progress;
+
+/// Messages per page of the walk.
+const PAGE: usize = 100;
+
+/// A box file of the channel, decrypted, ready to be recorded.
+struct Found {
+    id: i64,
+    date: i64,
+    header_region: Vec<u8>,
+    file: tgbox_core::boxfile::DecryptedBoxFile,
+    caption_blob: Option<Vec<u8>>,
+}
+
+/// Decrypts one message's box file with the MainKey; `Ok(None)` for anything that is not a
+/// box file of this box.
+async fn decrypt_message(
+    channel: &dyn Channel,
+    message: &crate::channel::Message,
+    mainkey: &MainKey,
+    box_salt: &tgbox_core::BoxSalt,
+) -> Result<Option<std::result::Result<Found, ()>>> {
+    let Some((header, region)) = read_header(channel, message, tgbox_core::ints::LEN24_MAX).await?
+    else {
+        return Ok(None);
+    };
+    if header.box_salt.as_bytes() != box_salt.as_bytes() {
+        // A file forwarded in from another box: it needs a stored key (sharing), not ours.
+        return Ok(None);
+    }
+    let mut file = match header.decrypt(KeyRef::Main(mainkey)) {
+        Ok(f) => f,
+        Err(_) => return Ok(Some(Err(()))),
+    };
+    let mut caption_blob = None;
+    if !message.caption.is_empty()
+        && file
+            .apply_caption(&message.caption, Some(mainkey))
+            .unwrap_or(false)
+    {
+        caption_blob = b64::decode(&message.caption).ok();
+    }
+    Ok(Some(Ok(Found {
+        id: i64::from(message.id),
+        date: message.date,
+        header_region: region,
+        file,
+        caption_blob,
+    })))
+}
+
+impl TgBox {
+    /// Opens the box in `channel` with the phrase's BaseKey and rebuilds its LocalBox at
+    /// `localbox` from the channel, reporting messages walked to `progress`.
+    ///
+    /// The phrase is checked on the first box file before anything is written: a wrong phrase
+    /// (or a channel that is not a box) fails with [`Error::WrongPhrase`] /
+    /// [`Error::NotABox`] and leaves no LocalBox. The LocalBox appears only once complete.
+    ///
+    /// # Errors
+    /// As above; [`Error::InvalidInput`] when `localbox` exists; channel and LocalBox errors.
+    pub async fn clone_from(
+        channel: Arc<dyn Channel>,
+        localbox: &Path,
+        basekey: &BaseKey,
+        session: SessionInfo,
+        progress: &dyn Progress,
+    ) -> Result<TgBox> {
+        if localbox.exists() {
+            return Err(Error::InvalidInput(format!(
+                "{} already exists",
+                localbox.display()
+            )));
+        }
+        let header = channel.header().await?;
+        let box_salt = box_salt_from_about(&header.about)?;
+        let mainkey = Arc::new(MainKey::derive(basekey, &box_salt));
+        let new = NewBoxData {
+            channel_id: header.id,
+            created: crate::channel::now_unix(),
+            box_salt: &box_salt,
+            session: &session.session,
+            api_id: session.api_id,
+            api_hash: session.api_hash,
+            foreign_mainkey: None,
+        };
+        let sealed = seal_box_data(basekey, &mainkey, &new)?;
+        let mut partial = None;
+        let mut after = 0;
+        let mut walked = 0u64;
+        loop {
+            let page = channel.list_messages(after, PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            let mut found = Vec::new();
+            for message in &page {
+                match decrypt_message(channel.as_ref(), message, &mainkey, &box_salt).await? {
+                    Some(Ok(f)) => found.push(f),
+                    // The first box file of this box decides: this phrase does not open it.
+                    Some(Err(())) if partial.is_none() => return Err(Error::WrongPhrase),
+                    _ => {}
+                }
+            }
+            walked += page.len() as u64;
+            if !found.is_empty() {
+                if partial.is_none() {
+                    let path = localbox.to_path_buf();
+                    let sealed = seal_box_data(basekey, &mainkey, &new)?;
+                    partial = Some(Arc::new(
+                        blocking(move || LocalBox::create(&path, &sealed)).await?,
+                    ));
+                }
+                let lb = partial.clone().expect("created above");
+                let mk = mainkey.clone();
+                blocking(move || record_all(lb.localbox(), &mk, &found)).await?;
+            }
+            progress.update(walked, None);
+        }
+        let partial = match partial {
+            Some(p) => Arc::try_unwrap(p)
+                .map_err(|_| Error::InvalidInput("the LocalBox is still in use".into()))?,
+            None => {
+                let path = localbox.to_path_buf();
+                blocking(move || LocalBox::create(&path, &sealed)).await?
+            }
+        };
+        let lb = blocking(move || partial.finish()).await?;
+        let data = lb.unlock(basekey)?.1;
+        Ok(TgBox {
+            channel,
+            localbox: Arc::new(lb),
+            mainkey,
+            data,
+        })
+    }
+}
+
+/// Records one page of found files in one transaction.
+fn record_all(lb: &LocalBox, mainkey: &MainKey, found: &[Found]) -> Result<()> {
+    let mut conn = lb.lock();
+    let tx = conn
+        .transaction()
+        .map_err(lb.sql("starting a transaction"))?;
+    for f in found {
+        let dir = f
+            .file
+            .info
+            .dir
+            .clone()
+            .unwrap_or_else(|| NO_FOLDER.to_owned());
+        let row = NewFileRow {
+            id: f.id,
+            upload_time: f.date,
+            metadata: &f.header_region,
+            dir: &dir,
+            name: &f.file.info.name,
+            filekey: f.file.filekey(),
+            foreign_key: false,
+            updated_metadata: f.caption_blob.as_deref(),
+            check_fingerprint: false,
+        };
+        lb.record_file_in(&tx, mainkey, &row)?;
+    }
+    tx.commit().map_err(lb.sql("committing the files"))
+}

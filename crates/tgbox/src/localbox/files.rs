@@ -1,0 +1,287 @@
+//! `FILES` rows and the `PATH_PARTS` tree they hang in (spec/tgbox-boxes.md §2.4–2.5).
+//!
+//! A row is recorded with its directory's path parts in one transaction (the reference commits
+//! each statement on its own). Reading a row rebuilds the box-file header from `METADATA`,
+//! decrypts it with the row's key, overlays `UPDATED_METADATA`, and decrypts the upload time.
+
+use rusqlite::{OptionalExtension, Transaction, params};
+use tgbox_core::boxfile::{BoxFileHeader, DecryptedBoxFile, FileInfo, KeyRef, PREFIX, VERBYTE};
+use tgbox_core::ints::{LEN24_MAX, bytes_to_int, int_to_bytes, len24};
+use tgbox_core::{FileKey, MainKey, OsEntropy, aes_cbc, b64, paths};
+
+use super::LocalBox;
+use crate::error::{Error, Result};
+
+/// A file row to record.
+pub struct NewFileRow<'a> {
+    /// The message id of the box file.
+    pub id: i64,
+    /// The message date (Unix seconds).
+    pub upload_time: i64,
+    /// The header region of the box file: `PREFIX ‖ VERBYTE ‖ len24 ‖ M ‖ IV`.
+    pub metadata: &'a [u8],
+    /// The file's current directory (after any caption overlay).
+    pub dir: &'a str,
+    /// The file's current name.
+    pub name: &'a str,
+    /// The FileKey that opens the file.
+    pub filekey: &'a FileKey,
+    /// Whether the key cannot be derived from this box's MainKey (a file imported from another
+    /// box): the FileKey is then stored sealed with the MainKey.
+    pub foreign_key: bool,
+    /// The caption blob (before base64) the message carries, if any.
+    pub updated_metadata: Option<&'a [u8]>,
+    /// Refuse the row when another file has the same directory and name (uploads); a clone
+    /// records what the channel holds, duplicates included.
+    pub check_fingerprint: bool,
+}
+
+/// A decrypted file row.
+pub struct LocalFile {
+    /// The file id (the message id).
+    pub id: i64,
+    /// Unix seconds of the upload (the message date).
+    pub upload_time: i64,
+    /// The decrypted box file: header, metadata (with caption updates), keys.
+    pub file: DecryptedBoxFile,
+    /// Whether the file came from another box (its key is stored in the LocalBox).
+    pub imported: bool,
+}
+
+impl LocalFile {
+    /// The file's metadata.
+    pub fn info(&self) -> &FileInfo {
+        &self.file.info
+    }
+}
+
+impl std::fmt::Debug for LocalFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalFile")
+            .field("id", &self.id)
+            .field("info", &self.file.info)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The box-file header bytes with a correct length field, from a `METADATA` column. Rows that
+/// came back from Telegram carry `M + 16` in the length field (protocol Appendix A), so the
+/// field is ignored and `M` is everything between it and the 16-byte IV, as the reference
+/// reads it.
+fn canonical_header(metadata: &[u8]) -> tgbox_core::Result<Vec<u8>> {
+    let fixed = PREFIX.len() + 1 + 3;
+    if metadata.len() < fixed + 16
+        || metadata[..PREFIX.len()] != PREFIX
+        || metadata[PREFIX.len()] != VERBYTE
+    {
+        return Err(tgbox_core::Error::NotABoxFile);
+    }
+    let m = &metadata[fixed..metadata.len() - 16];
+    let mut out = Vec::with_capacity(metadata.len());
+    out.extend_from_slice(&metadata[..PREFIX.len() + 1]);
+    out.extend_from_slice(&len24(m.len(), "metadata")?);
+    out.extend_from_slice(&metadata[fixed..]);
+    Ok(out)
+}
+
+impl LocalBox {
+    /// Records a file row and its directory's path parts in one transaction.
+    ///
+    /// # Errors
+    /// [`Error::FingerprintExists`] when another file has the same directory and name;
+    /// [`Error::InvalidInput`] when the id is taken; [`Error::LocalBox`].
+    pub fn record_file(&self, mainkey: &MainKey, row: &NewFileRow<'_>) -> Result<()> {
+        let mut conn = self.lock();
+        let tx = conn
+            .transaction()
+            .map_err(self.sql("starting a transaction"))?;
+        self.record_file_in(&tx, mainkey, row)?;
+        tx.commit().map_err(self.sql("committing the file row"))
+    }
+
+    /// [`record_file`](Self::record_file) inside the caller's transaction.
+    pub(crate) fn record_file_in(
+        &self,
+        tx: &Transaction<'_>,
+        mainkey: &MainKey,
+        row: &NewFileRow<'_>,
+    ) -> Result<()> {
+        let mut rng = OsEntropy;
+        let taken: Option<i64> = tx
+            .query_row("SELECT ID FROM FILES WHERE ID = ?1", [row.id], |r| r.get(0))
+            .optional()
+            .map_err(self.sql("looking up the id"))?;
+        if taken.is_some() {
+            return Err(Error::InvalidInput(format!(
+                "file {} is already in the LocalBox",
+                row.id
+            )));
+        }
+        let fingerprint = paths::fingerprint(mainkey, &paths::join(row.dir, row.name));
+        let clash: Option<i64> = tx
+            .query_row(
+                "SELECT ID FROM FILES WHERE FINGERPRINT = ?1",
+                [&fingerprint[..]],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.sql("checking the path"))?;
+        if let (true, Some(other)) = (row.check_fingerprint, clash) {
+            return Err(Error::FingerprintExists(other));
+        }
+        let head = self.insert_path_in(tx, mainkey, row.dir)?;
+        let upload_time = aes_cbc::encrypt(
+            row.filekey.expose_secret(),
+            &int_to_bytes(row.upload_time.max(0) as u64),
+            &mut rng,
+        )?;
+        let efilekey = if row.foreign_key {
+            Some(aes_cbc::encrypt(
+                mainkey.expose_secret(),
+                row.filekey.expose_secret(),
+                &mut rng,
+            )?)
+        } else {
+            None
+        };
+        tx.execute(
+            "INSERT INTO FILES VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                row.id,
+                upload_time,
+                &head[..],
+                efilekey,
+                &fingerprint[..],
+                row.metadata,
+                row.updated_metadata
+            ],
+        )
+        .map_err(self.sql("writing the file row"))?;
+        Ok(())
+    }
+
+    /// Inserts the parts of `dir` that are missing (spec §2.5) and returns the HeadPartID.
+    fn insert_path_in(
+        &self,
+        tx: &Transaction<'_>,
+        mainkey: &MainKey,
+        dir: &str,
+    ) -> Result<[u8; 32]> {
+        let parts = paths::split(dir);
+        let ids = paths::part_ids(mainkey, &parts);
+        let mut rng = OsEntropy;
+        let mut parent: Option<[u8; 32]> = None;
+        for (part, id) in parts.iter().zip(&ids) {
+            let enc = aes_cbc::encrypt(mainkey.expose_secret(), part.as_bytes(), &mut rng)?;
+            tx.execute(
+                "INSERT OR IGNORE INTO PATH_PARTS VALUES (?1, ?2, ?3)",
+                params![enc, &id[..], parent.as_ref().map(|p| &p[..])],
+            )
+            .map_err(self.sql("writing a path part"))?;
+            parent = Some(*id);
+        }
+        parent.ok_or_else(|| Error::InvalidInput(format!("the directory {dir:?} has no parts")))
+    }
+
+    /// The file at the fingerprint of a directory and name, if any.
+    ///
+    /// # Errors
+    /// [`Error::LocalBox`].
+    pub fn file_with_fingerprint(&self, fingerprint: &[u8; 32]) -> Result<Option<i64>> {
+        let conn = self.lock();
+        conn.query_row(
+            "SELECT ID FROM FILES WHERE FINGERPRINT = ?1",
+            [&fingerprint[..]],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(self.sql("checking the path"))
+    }
+
+    /// The ids of all files, ascending.
+    ///
+    /// # Errors
+    /// [`Error::LocalBox`].
+    pub fn file_ids(&self) -> Result<Vec<i64>> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare("SELECT ID FROM FILES ORDER BY ID")
+            .map_err(self.sql("listing files"))?;
+        let ids = stmt
+            .query_map([], |r| r.get(0))
+            .map_err(self.sql("listing files"))?;
+        ids.collect::<rusqlite::Result<Vec<i64>>>()
+            .map_err(self.sql("listing files"))
+    }
+
+    /// The highest file id, if any.
+    ///
+    /// # Errors
+    /// [`Error::LocalBox`].
+    pub fn last_file_id(&self) -> Result<Option<i64>> {
+        let conn = self.lock();
+        conn.query_row("SELECT max(ID) FROM FILES", [], |r| r.get(0))
+            .map_err(self.sql("reading the last id"))
+    }
+
+    /// Reads and decrypts file `id`.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchFile`]; [`Error::Protocol`] when the row does not decrypt with this box's
+    /// keys; [`Error::LocalBox`].
+    pub fn file(&self, mainkey: &MainKey, id: i64) -> Result<LocalFile> {
+        type Row = (Vec<u8>, Option<Vec<u8>>, Vec<u8>, Option<Vec<u8>>);
+        let row: Option<Row> = {
+            let conn = self.lock();
+            conn.query_row(
+                "SELECT UPLOAD_TIME, FILEKEY, METADATA, UPDATED_METADATA FROM FILES WHERE ID = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()
+            .map_err(self.sql("reading a file row"))?
+        };
+        let (upload_time, efilekey, metadata, updated) = row.ok_or(Error::NoSuchFile(id))?;
+        let header = BoxFileHeader::parse(&canonical_header(&metadata)?, LEN24_MAX)?;
+        let filekey = match &efilekey {
+            Some(sealed) => Some(FileKey::from_slice(&aes_cbc::decrypt(
+                mainkey.expose_secret(),
+                sealed,
+            )?)?),
+            None => None,
+        };
+        let mut file = match &filekey {
+            Some(fk) => header.decrypt(KeyRef::File(fk))?,
+            None => header.decrypt(KeyRef::Main(mainkey))?,
+        };
+        if let Some(blob) = updated.filter(|b| !b.is_empty()) {
+            file.apply_caption(&b64::encode(&blob), Some(mainkey))?;
+        }
+        let time = aes_cbc::decrypt(file.filekey().expose_secret(), &upload_time)?;
+        Ok(LocalFile {
+            id,
+            upload_time: bytes_to_int(&time)? as i64,
+            file,
+            imported: efilekey.is_some(),
+        })
+    }
+
+    /// Deletes file rows (not their directories).
+    ///
+    /// # Errors
+    /// [`Error::LocalBox`].
+    pub fn delete_files(&self, ids: &[i64]) -> Result<usize> {
+        let mut conn = self.lock();
+        let tx = conn
+            .transaction()
+            .map_err(self.sql("starting a transaction"))?;
+        let mut n = 0;
+        for id in ids {
+            n += tx
+                .execute("DELETE FROM FILES WHERE ID = ?1", [id])
+                .map_err(self.sql("deleting a file row"))?;
+        }
+        tx.commit().map_err(self.sql("committing"))?;
+        Ok(n)
+    }
+}

@@ -1,0 +1,405 @@
+//! Boxes end to end on `local:` and `memory:`: make, upload, download, reopen, clone, the
+//! journal, and every bad input leaving the LocalBox and the channel unchanged.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use tgbox::channel::conformance::{all_messages, block_on, pattern};
+use tgbox::channel::{Channel, FaultConfig, FaultyChannel, LocalChannel, MemoryChannel, Photo};
+use tgbox::{BOX_TITLE_PREFIX, Error, MakeBox, NoProgress, SessionInfo, TgBox, UploadFile};
+use tgbox_core::keys::{DEFAULT_SCRYPT_SALT, ScryptParams};
+use tgbox_core::{Attributes, BaseKey};
+
+/// Cheap scrypt for tests; the real parameters take a second and 1 GiB.
+fn basekey(phrase: &str) -> BaseKey {
+    let params = ScryptParams::new(DEFAULT_SCRYPT_SALT.to_vec(), 16384, 8, 1, 32).unwrap();
+    BaseKey::derive(phrase.as_bytes(), &params).unwrap()
+}
+
+async fn local_channel(dir: &Path, name: &str) -> Arc<dyn Channel> {
+    Arc::new(
+        LocalChannel::create(dir, &format!("{BOX_TITLE_PREFIX}{name}"), "", false)
+            .await
+            .unwrap(),
+    )
+}
+
+async fn make(channel: Arc<dyn Channel>, localbox: &Path, phrase: &str) -> TgBox {
+    TgBox::make(
+        channel,
+        MakeBox {
+            localbox,
+            basekey: &basekey(phrase),
+            box_salt: None,
+            photo: Some(Photo {
+                bytes: b"\x89PNG logo".to_vec(),
+                extension: "png".into(),
+            }),
+            session: SessionInfo::offline().unwrap(),
+        },
+    )
+    .await
+    .unwrap()
+}
+
+fn upload_args<'a>(source: &'a Path, dir: &'a str, cattrs: &'a Attributes) -> UploadFile<'a> {
+    UploadFile {
+        source,
+        dir,
+        name: None,
+        mime: "",
+        cattrs,
+    }
+}
+
+const SIZES: [usize; 7] = [0, 1, 16, 524_288, 1_048_544, 1_048_576, 3 * 1024 * 1024 + 5];
+
+#[test]
+fn upload_download_reopen_and_clone_on_local() {
+    let tmp = tempfile::tempdir().unwrap();
+    block_on(async {
+        let chan_dir = tmp.path().join("chan");
+        let channel = local_channel(&chan_dir, "Test box").await;
+        let db = tmp.path().join("box.db");
+        let tgbox = make(channel.clone(), &db, "correct horse").await;
+        let header = channel.header().await.unwrap();
+        assert_eq!(header.about, tgbox.box_salt().to_b64());
+        assert!(header.has_photo);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                std::fs::metadata(&db).unwrap().permissions().mode() & 0o777,
+                0o600,
+                "the LocalBox holds the session"
+            );
+        }
+
+        let mut cattrs = Attributes::default();
+        cattrs.set("tag", b"x".to_vec());
+        let mut ids = Vec::new();
+        for (i, size) in SIZES.iter().enumerate() {
+            let src = tmp.path().join(format!("file-{size}.bin"));
+            std::fs::write(&src, pattern(i as u64, *size)).unwrap();
+            let f = tgbox
+                .upload(
+                    upload_args(&src, "/home/ünï/docs", &cattrs),
+                    Arc::new(NoProgress),
+                )
+                .await
+                .unwrap();
+            assert_eq!(f.info().size, *size as u64);
+            assert_eq!(f.info().name, format!("file-{size}.bin"));
+            assert_eq!(f.info().dir.as_deref(), Some("/home/ünï/docs"));
+            assert_eq!(f.info().cattrs, cattrs);
+            ids.push(f.id);
+        }
+        for (i, (id, size)) in ids.iter().zip(SIZES).enumerate() {
+            let out = tmp.path().join(format!("out-{id}"));
+            let d = tgbox
+                .download(*id, &out, Arc::new(NoProgress))
+                .await
+                .unwrap();
+            assert!(d.tag_checked);
+            assert_eq!(d.size, size as u64);
+            assert!(
+                std::fs::read(&out).unwrap() == pattern(i as u64, size),
+                "file {id} of {size} bytes"
+            );
+        }
+        let listed: Vec<i64> = tgbox.files().await.unwrap().iter().map(|f| f.id).collect();
+        assert_eq!(listed, ids);
+        drop(tgbox);
+
+        let reopened = TgBox::open(channel.clone(), &db, &basekey("correct horse"))
+            .await
+            .unwrap();
+        assert_eq!(reopened.files().await.unwrap().len(), SIZES.len());
+        let wrong = TgBox::open(channel.clone(), &db, &basekey("wrong horse"))
+            .await
+            .unwrap_err();
+        assert!(matches!(wrong, Error::WrongPhrase), "{wrong}");
+        assert_eq!(wrong.to_string(), "wrong phrase or not a TGBOX channel");
+
+        // Rebuild the LocalBox from the channel alone.
+        let db2 = tmp.path().join("clone.db");
+        let bad = TgBox::clone_from(
+            channel.clone(),
+            &db2,
+            &basekey("wrong"),
+            SessionInfo::offline().unwrap(),
+            &NoProgress,
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(bad, Error::WrongPhrase), "{bad}");
+        assert!(!db2.exists(), "a refused clone writes nothing");
+        assert_eq!(
+            std::fs::read_dir(tmp.path())
+                .unwrap()
+                .filter(|e| e
+                    .as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .contains("partial"))
+                .count(),
+            0
+        );
+        let cloned = TgBox::clone_from(
+            channel.clone(),
+            &db2,
+            &basekey("correct horse"),
+            SessionInfo::offline().unwrap(),
+            &NoProgress,
+        )
+        .await
+        .unwrap();
+        let a = reopened.files().await.unwrap();
+        let b = cloned.files().await.unwrap();
+        assert_eq!(a.len(), b.len());
+        for (x, y) in a.iter().zip(&b) {
+            assert_eq!(
+                (
+                    x.id,
+                    x.upload_time,
+                    &x.info().name,
+                    &x.info().dir,
+                    x.info().size
+                ),
+                (
+                    y.id,
+                    y.upload_time,
+                    &y.info().name,
+                    &y.info().dir,
+                    y.info().size
+                )
+            );
+        }
+        let out = tmp.path().join("from-clone");
+        cloned
+            .download(ids[4], &out, Arc::new(NoProgress))
+            .await
+            .unwrap();
+        assert!(std::fs::read(&out).unwrap() == pattern(4, SIZES[4]));
+    });
+}
+
+#[test]
+fn bad_inputs_leave_everything_unchanged() {
+    let tmp = tempfile::tempdir().unwrap();
+    block_on(async {
+        let channel: Arc<dyn Channel> =
+            Arc::new(MemoryChannel::create(&format!("{BOX_TITLE_PREFIX}bad"), "", false).unwrap());
+        let db = tmp.path().join("box.db");
+        let tgbox = make(channel.clone(), &db, "p").await;
+        let src = tmp.path().join("a.txt");
+        std::fs::write(&src, b"hello").unwrap();
+        let none = Attributes::default();
+        tgbox
+            .upload(upload_args(&src, "/d", &none), Arc::new(NoProgress))
+            .await
+            .unwrap();
+        let snapshot = (
+            all_messages(channel.as_ref()).await.unwrap(),
+            tgbox.localbox().file_ids().unwrap(),
+        );
+
+        let missing = tgbox
+            .upload(
+                upload_args(&tmp.path().join("nope"), "/d", &none),
+                Arc::new(NoProgress),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(missing, Error::Io { .. }) && missing.to_string().contains("nope"),
+            "{missing}"
+        );
+        let dir = tgbox
+            .upload(upload_args(tmp.path(), "/d", &none), Arc::new(NoProgress))
+            .await
+            .unwrap_err();
+        assert!(dir.to_string().contains("is a directory"), "{dir}");
+        let dup = tgbox
+            .upload(upload_args(&src, "/d", &none), Arc::new(NoProgress))
+            .await
+            .unwrap_err();
+        assert!(matches!(dup, Error::FingerprintExists(_)), "{dup}");
+        let bad_dir = tgbox
+            .upload(upload_args(&src, "", &none), Arc::new(NoProgress))
+            .await
+            .unwrap_err();
+        assert!(matches!(bad_dir, Error::Protocol(_)), "{bad_dir}");
+        assert_eq!(
+            (
+                all_messages(channel.as_ref()).await.unwrap(),
+                tgbox.localbox().file_ids().unwrap()
+            ),
+            snapshot
+        );
+        assert!(tgbox.localbox().journal_pending().unwrap().is_empty());
+
+        // Downloads: an unknown id, an existing target, a tampered document.
+        assert!(matches!(
+            tgbox
+                .download(999, &tmp.path().join("x"), Arc::new(NoProgress))
+                .await
+                .unwrap_err(),
+            Error::NoSuchFile(999)
+        ));
+        let id = snapshot.1[0];
+        let exists = tmp.path().join("exists");
+        std::fs::write(&exists, b"keep me").unwrap();
+        assert!(
+            tgbox
+                .download(id, &exists, Arc::new(NoProgress))
+                .await
+                .is_err()
+        );
+        assert_eq!(std::fs::read(&exists).unwrap(), b"keep me");
+        let leftovers = std::fs::read_dir(tmp.path())
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .contains("partial")
+            })
+            .count();
+        assert_eq!(leftovers, 0, "no partial download left");
+    });
+}
+
+#[test]
+fn a_tampered_document_is_never_released() {
+    let tmp = tempfile::tempdir().unwrap();
+    block_on(async {
+        let chan_dir = tmp.path().join("chan");
+        let channel = local_channel(&chan_dir, "tamper").await;
+        let tgbox = make(channel.clone(), &tmp.path().join("box.db"), "p").await;
+        let src = tmp.path().join("a.bin");
+        std::fs::write(&src, pattern(1, 100_000)).unwrap();
+        let none = Attributes::default();
+        let f = tgbox
+            .upload(upload_args(&src, "/d", &none), Arc::new(NoProgress))
+            .await
+            .unwrap();
+        let msg = channel.get_messages(&[f.id as i32]).await.unwrap()[0]
+            .clone()
+            .unwrap();
+        let doc = msg.document.unwrap();
+        let bin = chan_dir.join(format!("messages/{:012}.{:016}.bin", f.id, doc.id));
+        let mut bytes = std::fs::read(&bin).unwrap();
+        bytes[60_000] ^= 1;
+        std::fs::write(&bin, &bytes).unwrap();
+        let out = tmp.path().join("out");
+        let err = tgbox
+            .download(f.id, &out, Arc::new(NoProgress))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::Protocol(tgbox_core::Error::Decryption)),
+            "{err}"
+        );
+        assert!(!out.exists());
+    });
+}
+
+#[test]
+fn the_journal_settles_interrupted_uploads() {
+    let tmp = tempfile::tempdir().unwrap();
+    block_on(async {
+        let chan_dir = tmp.path().join("chan");
+        let channel = local_channel(&chan_dir, "journal").await;
+        let db = tmp.path().join("box.db");
+        let tgbox = make(channel.clone(), &db, "p").await;
+        let src = tmp.path().join("a.bin");
+        std::fs::write(&src, pattern(3, 5000)).unwrap();
+        let none = Attributes::default();
+        let f = tgbox
+            .upload(upload_args(&src, "/d", &none), Arc::new(NoProgress))
+            .await
+            .unwrap();
+        // A crash after the post and before the row: the row is gone, the entry is there.
+        let salt = *f.file.header.file_salt.as_bytes();
+        let msg = channel.get_messages(&[f.id as i32]).await.unwrap()[0]
+            .clone()
+            .unwrap();
+        tgbox.localbox().delete_files(&[f.id]).unwrap();
+        tgbox
+            .localbox()
+            .journal_begin(&salt, "a.bin", msg.document.unwrap().size)
+            .unwrap();
+        // A crash before the post: an entry whose document never arrived.
+        tgbox
+            .localbox()
+            .journal_begin(&[9; 32], "b.bin", 123)
+            .unwrap();
+        drop(tgbox);
+        let reopened = TgBox::open(channel.clone(), &db, &basekey("p"))
+            .await
+            .unwrap();
+        assert_eq!(
+            reopened
+                .files()
+                .await
+                .unwrap()
+                .iter()
+                .map(|f| f.id)
+                .collect::<Vec<_>>(),
+            [f.id]
+        );
+        assert!(reopened.localbox().journal_pending().unwrap().is_empty());
+        let out = tmp.path().join("out");
+        reopened
+            .download(f.id, &out, Arc::new(NoProgress))
+            .await
+            .unwrap();
+        assert_eq!(std::fs::read(&out).unwrap(), pattern(3, 5000));
+    });
+}
+
+#[test]
+fn downloads_ride_out_flood_waits_and_dropped_connections() {
+    let tmp = tempfile::tempdir().unwrap();
+    block_on(async {
+        let inner = MemoryChannel::create(&format!("{BOX_TITLE_PREFIX}faults"), "", false).unwrap();
+        let clean: Arc<dyn Channel> = Arc::new(inner.clone());
+        let tgbox = make(clean.clone(), &tmp.path().join("box.db"), "p").await;
+        let src = tmp.path().join("a.bin");
+        let size = 5 * 1024 * 1024 + 3;
+        std::fs::write(&src, pattern(8, size)).unwrap();
+        let none = Attributes::default();
+        let f = tgbox
+            .upload(upload_args(&src, "/d", &none), Arc::new(NoProgress))
+            .await
+            .unwrap();
+        drop(tgbox);
+        let faulty = Arc::new(FaultyChannel::new(
+            inner,
+            FaultConfig {
+                flood_wait_rate: 0.1,
+                flood_wait: std::time::Duration::from_millis(5),
+                drop_rate: 0.1,
+                ..FaultConfig::none(220)
+            },
+        ));
+        // Every request the library makes goes through its retry policy. Seed 220 makes the
+        // very first two requests (the header at open) rate-limited, so faults are certain.
+        let tgbox = TgBox::open(faulty.clone(), &tmp.path().join("box.db"), &basekey("p"))
+            .await
+            .unwrap();
+        let out = tmp.path().join("out");
+        tgbox
+            .download(f.id, &out, Arc::new(NoProgress))
+            .await
+            .unwrap();
+        assert!(std::fs::read(&out).unwrap() == pattern(8, size));
+        assert!(
+            faulty.stats().drops + faulty.stats().flood_waits > 0,
+            "faults were injected"
+        );
+    });
+}
