@@ -27,13 +27,18 @@
 pub mod channel;
 mod error;
 mod facade;
+mod index;
 pub mod localbox;
 mod pipe;
 mod progress;
 mod retry;
+mod search;
 
 pub use error::{Error, Result};
 pub use facade::{
-    BOX_TITLE_PREFIX, Downloaded, MakeBox, SessionInfo, TgBox, UploadFile, box_salt_from_about,
+    BOX_TITLE_PREFIX, DirListing, Downloaded, MakeBox, SessionInfo, TgBox, UploadFile,
+    box_salt_from_about,
 };
+pub use index::IndexedFile;
 pub use progress::{NoProgress, Progress};
+pub use search::{Criteria, SearchFilter};

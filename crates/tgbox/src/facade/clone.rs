@@ -146,6 +146,7 @@ impl TgBox {
             localbox: Arc::new(lb),
             mainkey,
             data,
+            index: Default::default(),
         })
     }
 }

@@ -124,6 +124,7 @@ impl TgBox {
             localbox: Arc::new(lb),
             mainkey: Arc::new(mainkey),
             data,
+            index: Default::default(),
         })
     }
 }

@@ -2,6 +2,7 @@
 //! it, one file per concern (making and opening, cloning, uploading, downloading), each adding
 //! an `impl TgBox` block.
 
+mod browse;
 mod clone;
 mod download;
 mod make;
@@ -17,6 +18,7 @@ use crate::channel::Channel;
 use crate::error::{Error, Result};
 use crate::localbox::{BoxData, LocalBox};
 
+pub use browse::DirListing;
 pub use download::Downloaded;
 pub use make::{BOX_TITLE_PREFIX, MakeBox, SessionInfo, box_salt_from_about};
 pub use upload::UploadFile;
@@ -27,6 +29,7 @@ pub struct TgBox {
     localbox: Arc<LocalBox>,
     mainkey: Arc<MainKey>,
     data: BoxData,
+    index: std::sync::Mutex<Option<Arc<crate::index::FileIndex>>>,
 }
 
 impl std::fmt::Debug for TgBox {
@@ -73,6 +76,7 @@ impl TgBox {
             localbox: Arc::new(lb),
             mainkey: Arc::new(mainkey),
             data,
+            index: Default::default(),
         };
         tgbox.recover_uploads().await?;
         Ok(tgbox)

@@ -173,7 +173,9 @@ impl TgBox {
             blocking(move || lb.journal_drop(&file_salt)).await?;
             return Err(e);
         }
-        self.file(id).await
+        let recorded = self.file(id).await?;
+        self.index_update(|ix| ix.insert(crate::index::IndexedFile::from(&recorded)));
+        Ok(recorded)
     }
 
     /// Encrypts `source` on blocking threads into a pipe that the channel reads.

@@ -36,10 +36,75 @@ pub struct NewFileRow<'a> {
     pub check_fingerprint: bool,
 }
 
+/// A file row as stored (see [`decrypt_row`]).
+pub struct RawFileRow {
+    id: i64,
+    upload_time: Vec<u8>,
+    ppath_head: Vec<u8>,
+    efilekey: Option<Vec<u8>>,
+    metadata: Vec<u8>,
+    updated: Option<Vec<u8>>,
+}
+
+impl RawFileRow {
+    /// The file id.
+    pub fn id(&self) -> i64 {
+        self.id
+    }
+}
+
+const ROW_SELECT: &str =
+    "SELECT ID, UPLOAD_TIME, PPATH_HEAD, FILEKEY, METADATA, UPDATED_METADATA FROM FILES";
+
+fn raw_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawFileRow> {
+    Ok(RawFileRow {
+        id: r.get(0)?,
+        upload_time: r.get(1)?,
+        ppath_head: r.get(2)?,
+        efilekey: r.get(3)?,
+        metadata: r.get(4)?,
+        updated: r.get(5)?,
+    })
+}
+
+/// Decrypts a row: the header rebuilt from `METADATA`, opened with the row's key (the sealed
+/// FileKey of an imported file, else the MainKey), `UPDATED_METADATA` overlaid, the upload
+/// time decrypted (spec §2.4).
+///
+/// # Errors
+/// [`Error::Protocol`] when the row does not decrypt with this box's keys.
+pub fn decrypt_row(mainkey: &MainKey, row: RawFileRow) -> Result<LocalFile> {
+    let header = BoxFileHeader::parse(&canonical_header(&row.metadata)?, LEN24_MAX)?;
+    let filekey = match &row.efilekey {
+        Some(sealed) => Some(FileKey::from_slice(&aes_cbc::decrypt(
+            mainkey.expose_secret(),
+            sealed,
+        )?)?),
+        None => None,
+    };
+    let mut file = match &filekey {
+        Some(fk) => header.decrypt(KeyRef::File(fk))?,
+        None => header.decrypt(KeyRef::Main(mainkey))?,
+    };
+    if let Some(blob) = row.updated.filter(|b| !b.is_empty()) {
+        file.apply_caption(&b64::encode(&blob), Some(mainkey))?;
+    }
+    let time = aes_cbc::decrypt(file.filekey().expose_secret(), &row.upload_time)?;
+    Ok(LocalFile {
+        id: row.id,
+        upload_time: bytes_to_int(&time)? as i64,
+        ppath_head: row.ppath_head.as_slice().try_into().unwrap_or([0; 32]),
+        file,
+        imported: row.efilekey.is_some(),
+    })
+}
+
 /// A decrypted file row.
 pub struct LocalFile {
     /// The file id (the message id).
     pub id: i64,
+    /// The PartID of the file's current directory.
+    pub ppath_head: [u8; 32],
     /// Unix seconds of the upload (the message date).
     pub upload_time: i64,
     /// The decrypted box file: header, metadata (with caption updates), keys.
@@ -230,40 +295,29 @@ impl LocalBox {
     /// [`Error::NoSuchFile`]; [`Error::Protocol`] when the row does not decrypt with this box's
     /// keys; [`Error::LocalBox`].
     pub fn file(&self, mainkey: &MainKey, id: i64) -> Result<LocalFile> {
-        type Row = (Vec<u8>, Option<Vec<u8>>, Vec<u8>, Option<Vec<u8>>);
-        let row: Option<Row> = {
+        let row = {
             let conn = self.lock();
-            conn.query_row(
-                "SELECT UPLOAD_TIME, FILEKEY, METADATA, UPDATED_METADATA FROM FILES WHERE ID = ?1",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )
-            .optional()
-            .map_err(self.sql("reading a file row"))?
+            conn.query_row(&format!("{ROW_SELECT} WHERE ID = ?1"), [id], raw_row)
+                .optional()
+                .map_err(self.sql("reading a file row"))?
         };
-        let (upload_time, efilekey, metadata, updated) = row.ok_or(Error::NoSuchFile(id))?;
-        let header = BoxFileHeader::parse(&canonical_header(&metadata)?, LEN24_MAX)?;
-        let filekey = match &efilekey {
-            Some(sealed) => Some(FileKey::from_slice(&aes_cbc::decrypt(
-                mainkey.expose_secret(),
-                sealed,
-            )?)?),
-            None => None,
-        };
-        let mut file = match &filekey {
-            Some(fk) => header.decrypt(KeyRef::File(fk))?,
-            None => header.decrypt(KeyRef::Main(mainkey))?,
-        };
-        if let Some(blob) = updated.filter(|b| !b.is_empty()) {
-            file.apply_caption(&b64::encode(&blob), Some(mainkey))?;
-        }
-        let time = aes_cbc::decrypt(file.filekey().expose_secret(), &upload_time)?;
-        Ok(LocalFile {
-            id,
-            upload_time: bytes_to_int(&time)? as i64,
-            file,
-            imported: efilekey.is_some(),
-        })
+        decrypt_row(mainkey, row.ok_or(Error::NoSuchFile(id))?)
+    }
+
+    /// Every file row, undecrypted, ascending by id.
+    ///
+    /// # Errors
+    /// [`Error::LocalBox`].
+    pub fn raw_rows(&self) -> Result<Vec<RawFileRow>> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare(&format!("{ROW_SELECT} ORDER BY ID"))
+            .map_err(self.sql("listing files"))?;
+        let rows = stmt
+            .query_map([], raw_row)
+            .map_err(self.sql("listing files"))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(self.sql("listing files"))
     }
 
     /// Deletes file rows (not their directories).

@@ -9,6 +9,7 @@
 //! All methods are synchronous; the async facade calls them on blocking threads.
 
 mod boxdata;
+mod dirs;
 mod files;
 mod journal;
 mod schema;
@@ -20,7 +21,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 pub(crate) use boxdata::offline_session;
 pub use boxdata::{BoxData, NewBoxData};
-pub use files::{LocalFile, NewFileRow};
+pub use files::{LocalFile, NewFileRow, RawFileRow, decrypt_row};
 pub use journal::PendingUpload;
 
 use crate::error::{Error, Result};

@@ -403,3 +403,79 @@ fn downloads_ride_out_flood_waits_and_dropped_connections() {
         );
     });
 }
+
+#[test]
+fn search_and_directories() {
+    let tmp = tempfile::tempdir().unwrap();
+    block_on(async {
+        let channel: Arc<dyn Channel> = Arc::new(
+            MemoryChannel::create(&format!("{BOX_TITLE_PREFIX}browse"), "", false).unwrap(),
+        );
+        let tgbox = make(channel, &tmp.path().join("box.db"), "p").await;
+        let none = Attributes::default();
+        let mut tagged = Attributes::default();
+        tagged.set("project", b"tgbox".to_vec());
+        for (name, dir, size, attrs) in [
+            ("a.txt", "/home/u/docs", 10usize, &none),
+            ("b.txt", "/home/u/docs/old", 200, &tagged),
+            ("c.png", "/home/u", 3000, &none),
+            ("d.txt", "/srv", 7, &tagged),
+        ] {
+            let src = tmp.path().join(name);
+            std::fs::write(&src, pattern(size as u64, size)).unwrap();
+            tgbox
+                .upload(
+                    UploadFile {
+                        source: &src,
+                        dir,
+                        name: None,
+                        mime: "",
+                        cattrs: attrs,
+                    },
+                    Arc::new(NoProgress),
+                )
+                .await
+                .unwrap();
+        }
+        let names = |v: Vec<tgbox::IndexedFile>| v.into_iter().map(|f| f.name).collect::<Vec<_>>();
+        let mut f = tgbox::SearchFilter::default();
+        f.include.file_name = vec![".txt".into()];
+        f.include.scope = vec!["/home/u".into()];
+        assert_eq!(names(tgbox.search(&f).await.unwrap()), ["a.txt", "b.txt"]);
+        f.exclude.cattrs = vec![vec![("project".into(), Vec::new())]];
+        assert_eq!(names(tgbox.search(&f).await.unwrap()), ["a.txt"]);
+        let mut f = tgbox::SearchFilter::default();
+        f.include.min_size = Some(200);
+        assert_eq!(names(tgbox.search(&f).await.unwrap()), ["b.txt", "c.png"]);
+
+        let roots = tgbox.list_dir(None).await.unwrap();
+        assert_eq!(roots.dirs, ["/"]);
+        let root = tgbox.list_dir(Some("/")).await.unwrap();
+        assert_eq!(root.dirs, ["home", "srv"]);
+        let u = tgbox.list_dir(Some("/home/u")).await.unwrap();
+        assert_eq!(u.dirs, ["docs"]);
+        assert_eq!(names(u.files), ["c.png"]);
+        assert!(tgbox.list_dir(Some("/nowhere")).await.is_err());
+
+        // The index follows uploads made after it was built.
+        let src = tmp.path().join("e.txt");
+        std::fs::write(&src, b"e").unwrap();
+        tgbox
+            .upload(
+                UploadFile {
+                    source: &src,
+                    dir: "/home/u",
+                    name: None,
+                    mime: "",
+                    cattrs: &none,
+                },
+                Arc::new(NoProgress),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            names(tgbox.list_dir(Some("/home/u")).await.unwrap().files),
+            ["c.png", "e.txt"]
+        );
+    });
+}

@@ -117,6 +117,22 @@ fn reference_box_opens_and_downloads_here() {
         .await
         .unwrap();
         for tgbox in [&theirs, &ours] {
+            let mut filter = tgbox::SearchFilter::default();
+            filter.include.file_name = vec!["renamed".into()];
+            let found: Vec<i64> = tgbox
+                .search(&filter)
+                .await
+                .unwrap()
+                .iter()
+                .map(|f| f.id)
+                .collect();
+            assert_eq!(
+                found,
+                [expected[1].0],
+                "search on the reference's metadata edit"
+            );
+            let listing = tgbox.list_dir(Some("/ref/dir ✓")).await.unwrap();
+            assert_eq!(listing.dirs.len(), SIZES.len());
             let files = tgbox.files().await.unwrap();
             assert_eq!(files.len(), expected.len());
             for (f, (id, name, dir, digest, size)) in files.iter().zip(&expected) {
