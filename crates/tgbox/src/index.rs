@@ -7,6 +7,7 @@
 //! current. It never leaves memory.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use tgbox_core::{Attributes, MainKey};
 
@@ -81,7 +82,7 @@ impl From<&LocalFile> for IndexedFile {
 /// The index: files by id, and by directory.
 #[derive(Clone, Default)]
 pub(crate) struct FileIndex {
-    files: Vec<IndexedFile>,
+    files: Vec<Arc<IndexedFile>>,
     by_dir: HashMap<[u8; 32], Vec<usize>>,
     /// Rows that did not decrypt with this box's keys.
     pub unreadable: Vec<i64>,
@@ -122,10 +123,13 @@ impl FileIndex {
         let mut index = FileIndex::default();
         for r in results.into_iter().flatten() {
             match r {
-                Ok(f) => index.insert(f),
+                Ok(f) => index.files.push(Arc::new(f)),
                 Err(id) => index.unreadable.push(id),
             }
         }
+        index.files.sort_by_key(|f| f.id);
+        index.files.dedup_by_key(|f| f.id);
+        index.reindex_dirs();
         index
     }
 
@@ -133,7 +137,7 @@ impl FileIndex {
     pub(crate) fn insert(&mut self, f: IndexedFile) {
         self.remove(f.id);
         let pos = self.files.partition_point(|x| x.id < f.id);
-        self.files.insert(pos, f);
+        self.files.insert(pos, Arc::new(f));
         self.reindex_dirs();
     }
 
@@ -153,12 +157,12 @@ impl FileIndex {
     }
 
     /// All files, ascending by id.
-    pub(crate) fn files(&self) -> &[IndexedFile] {
+    pub(crate) fn files(&self) -> &[Arc<IndexedFile>] {
         &self.files
     }
 
     /// The files directly in the directory with this PartID, ascending by id.
-    pub(crate) fn in_dir(&self, part_id: &[u8; 32]) -> impl Iterator<Item = &IndexedFile> {
+    pub(crate) fn in_dir(&self, part_id: &[u8; 32]) -> impl Iterator<Item = &Arc<IndexedFile>> {
         self.by_dir
             .get(part_id)
             .into_iter()

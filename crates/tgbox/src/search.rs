@@ -106,6 +106,8 @@ struct Compiled {
     file_salt: Vec<Text>,
     cattrs: Vec<Vec<(String, BytesMatch)>>,
     scopes: Vec<Vec<String>>,
+    /// Scope verdicts per directory (PartID): every file of a directory shares one.
+    scope_cache: std::cell::RefCell<std::collections::HashMap<[u8; 32], bool>>,
 }
 
 fn texts(values: &[String], regex: bool, field: &str) -> Result<Vec<Text>> {
@@ -159,52 +161,51 @@ impl Compiled {
                 .iter()
                 .map(|s| tgbox_core::paths::split(s))
                 .collect(),
+            scope_cache: Default::default(),
             c: c.clone(),
         })
     }
 
-    /// Each present field's verdict on `f` (None = field absent).
-    fn verdicts(&self, f: &IndexedFile) -> [Option<bool>; 14] {
+    /// Field `i`'s verdict on `f`; `None` when the field is absent. Evaluated one field at a
+    /// time so that a search stops at the first deciding field.
+    fn verdict(&self, i: usize, f: &IndexedFile) -> Option<bool> {
         let c = &self.c;
-        let any =
-            |ms: &[Text], hay: &str| (!ms.is_empty()).then(|| ms.iter().any(|m| m.matches(hay)));
-        let dir = f.dir.as_deref().unwrap_or("");
-        [
-            (!self.scopes.is_empty()).then(|| {
-                self.scopes
-                    .iter()
-                    .any(|s| in_scope(&f.dir_parts, s, c.non_recursive_scope))
-            }),
-            (!c.id.is_empty()).then(|| c.id.contains(&f.id)),
-            c.min_id.map(|m| f.id >= m),
-            c.max_id.map(|m| f.id <= m),
-            any(&self.file_name, &f.name),
-            any(&self.file_path, dir),
-            any(&self.mime, &f.mime),
-            (!self.cattrs.is_empty()).then(|| {
-                self.cattrs.iter().all(|group| {
-                    group
-                        .iter()
-                        .any(|(k, m)| f.cattrs.get(k).is_some_and(|v| m.matches(v)))
-                })
-            }),
-            match (c.min_size, c.max_size) {
+        let any = |ms: &[Text], hay: &str| (!ms.is_empty()).then(|| ms.iter().any(|m| m.matches(hay)));
+        let range = |lo: Option<i64>, hi: Option<i64>, v: i64| match (lo, hi) {
+            (None, None) => None,
+            (lo, hi) => Some(lo.is_none_or(|l| v >= l) && hi.is_none_or(|h| v <= h)),
+        };
+        match i {
+            // Cheap numeric fields first.
+            0 => (!c.id.is_empty()).then(|| c.id.contains(&f.id)),
+            1 => range(c.min_id, c.max_id, f.id),
+            2 => match (c.min_size, c.max_size) {
                 (None, None) => None,
                 (lo, hi) => Some(lo.is_none_or(|l| f.size >= l) && hi.is_none_or(|h| f.size <= h)),
             },
-            match (c.min_time, c.max_time) {
-                (None, None) => None,
-                (lo, hi) => Some(
-                    lo.is_none_or(|l| f.upload_time >= l) && hi.is_none_or(|h| f.upload_time <= h),
-                ),
-            },
-            any(&self.file_salt, &f.file_salt),
-            (!c.verbyte.is_empty()).then(|| c.verbyte.contains(&f.verbyte)),
-            (!c.minor_version.is_empty()).then(|| c.minor_version.contains(&f.minor_version)),
-            c.imported.map(|want| f.imported == want),
-        ]
+            3 => range(c.min_time, c.max_time, f.upload_time),
+            4 => c.imported.map(|want| f.imported == want),
+            5 => (!c.verbyte.is_empty()).then(|| c.verbyte.contains(&f.verbyte)),
+            6 => (!c.minor_version.is_empty()).then(|| c.minor_version.contains(&f.minor_version)),
+            7 => (!self.scopes.is_empty()).then(|| {
+                *self.scope_cache.borrow_mut().entry(f.ppath_head).or_insert_with(|| {
+                    self.scopes.iter().any(|s| in_scope(&f.dir_parts, s, c.non_recursive_scope))
+                })
+            }),
+            8 => any(&self.file_name, &f.name),
+            9 => any(&self.file_path, f.dir.as_deref().unwrap_or("")),
+            10 => any(&self.mime, &f.mime),
+            11 => any(&self.file_salt, &f.file_salt),
+            12 => (!self.cattrs.is_empty()).then(|| {
+                self.cattrs.iter().all(|group| group.iter().any(|(k, m)| f.cattrs.get(k).is_some_and(|v| m.matches(v))))
+            }),
+            _ => None,
+        }
     }
 }
+
+/// Number of fields [`Compiled::verdict`] knows.
+const FIELDS: usize = 13;
 
 /// Whether a directory (as parts) lies in a scope (as parts).
 fn in_scope(dir: &[String], scope: &[String], non_recursive: bool) -> bool {
@@ -235,9 +236,8 @@ impl Matcher {
 
     /// Whether `f` is a result.
     pub(crate) fn matches(&self, f: &IndexedFile) -> bool {
-        self.include.verdicts(f).iter().all(|v| v.unwrap_or(true))
-            // An excluded scope drops everything below it, whatever non_recursive_scope says.
-            && !self.exclude.verdicts(f).iter().any(|v| v.unwrap_or(false))
+        (0..FIELDS).all(|i| self.include.verdict(i, f).unwrap_or(true))
+            && !(0..FIELDS).any(|i| self.exclude.verdict(i, f).unwrap_or(false))
     }
 }
 
@@ -266,7 +266,14 @@ mod tests {
             verbyte: 1,
             minor_version: 8,
             imported: id == 3,
-            ppath_head: [0; 32],
+            // Distinct per directory, as a PartID is.
+            ppath_head: {
+                let mut h = [0u8; 32];
+                for (i, b) in dir.bytes().enumerate() {
+                    h[i % 32] = h[i % 32].wrapping_mul(31).wrapping_add(b);
+                }
+                h
+            },
         }
     }
 

@@ -14,7 +14,7 @@ pub struct DirListing {
     /// Names of the subdirectories, sorted.
     pub dirs: Vec<String>,
     /// The files directly in the directory, ascending by id.
-    pub files: Vec<IndexedFile>,
+    pub files: Vec<Arc<IndexedFile>>,
 }
 
 impl TgBox {
@@ -47,7 +47,7 @@ impl TgBox {
     /// # Errors
     /// [`Error::InvalidInput`] for a regular expression that does not compile; LocalBox errors
     /// while the index is first built.
-    pub async fn search(&self, filter: &SearchFilter) -> Result<Vec<IndexedFile>> {
+    pub async fn search(&self, filter: &SearchFilter) -> Result<Vec<Arc<IndexedFile>>> {
         let matcher = Matcher::new(filter)?;
         let ix = self.index().await?;
         Ok(ix

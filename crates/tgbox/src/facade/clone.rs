@@ -153,29 +153,22 @@ impl TgBox {
 
 /// Records one page of found files in one transaction.
 fn record_all(lb: &LocalBox, mainkey: &MainKey, found: &[Found]) -> Result<()> {
-    let mut conn = lb.lock();
-    let tx = conn
-        .transaction()
-        .map_err(lb.sql("starting a transaction"))?;
-    for f in found {
-        let dir = f
-            .file
-            .info
-            .dir
-            .clone()
-            .unwrap_or_else(|| NO_FOLDER.to_owned());
-        let row = NewFileRow {
+    let dirs: Vec<String> =
+        found.iter().map(|f| f.file.info.dir.clone().unwrap_or_else(|| NO_FOLDER.to_owned())).collect();
+    let rows: Vec<NewFileRow<'_>> = found
+        .iter()
+        .zip(&dirs)
+        .map(|(f, dir)| NewFileRow {
             id: f.id,
             upload_time: f.date,
             metadata: &f.header_region,
-            dir: &dir,
+            dir,
             name: &f.file.info.name,
             filekey: f.file.filekey(),
             foreign_key: false,
             updated_metadata: f.caption_blob.as_deref(),
             check_fingerprint: false,
-        };
-        lb.record_file_in(&tx, mainkey, &row)?;
-    }
-    tx.commit().map_err(lb.sql("committing the files"))
+        })
+        .collect();
+    lb.record_files(mainkey, &rows)
 }

@@ -164,6 +164,19 @@ impl LocalBox {
         tx.commit().map_err(self.sql("committing the file row"))
     }
 
+    /// Records many file rows in one transaction (a clone's page, a bulk import): all or none.
+    ///
+    /// # Errors
+    /// As [`LocalBox::record_file`].
+    pub fn record_files(&self, mainkey: &MainKey, rows: &[NewFileRow<'_>]) -> Result<()> {
+        let mut conn = self.lock();
+        let tx = conn.transaction().map_err(self.sql("starting a transaction"))?;
+        for row in rows {
+            self.record_file_in(&tx, mainkey, row)?;
+        }
+        tx.commit().map_err(self.sql("committing the file rows"))
+    }
+
     /// [`record_file`](Self::record_file) inside the caller's transaction.
     pub(crate) fn record_file_in(
         &self,

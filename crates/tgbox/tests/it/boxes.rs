@@ -437,7 +437,7 @@ fn search_and_directories() {
                 .await
                 .unwrap();
         }
-        let names = |v: Vec<tgbox::IndexedFile>| v.into_iter().map(|f| f.name).collect::<Vec<_>>();
+        let names = |v: Vec<Arc<tgbox::IndexedFile>>| v.iter().map(|f| f.name.clone()).collect::<Vec<_>>();
         let mut f = tgbox::SearchFilter::default();
         f.include.file_name = vec![".txt".into()];
         f.include.scope = vec!["/home/u".into()];
