@@ -21,7 +21,10 @@ use tgbox_core::{Attributes, BaseKey, BoxSalt, MainKey, OsEntropy};
 const PHRASE: &str = "bench phrase";
 
 fn env(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -42,7 +45,11 @@ fn main() {
     let files = env("BENCH_FILES", 100_000);
     let dir_files = env("BENCH_DIR_FILES", 10_000).min(files);
     let runs = env("BENCH_RUNS", 30);
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-browse");
         std::fs::create_dir_all(&root).unwrap();
@@ -64,18 +71,35 @@ fn main() {
             api_hash: [0; 16],
             foreign_mainkey: None,
         };
-        let lb = LocalBox::create(&db, &seal_box_data(&basekey, &mainkey, &new).unwrap()).unwrap().finish().unwrap();
+        let lb = LocalBox::create(&db, &seal_box_data(&basekey, &mainkey, &new).unwrap())
+            .unwrap()
+            .finish()
+            .unwrap();
         let t = Instant::now();
         let cattrs = Attributes::default();
         for start in (0..files).step_by(5000) {
             let end = (start + 5000).min(files);
             let mut prepared = Vec::new();
             for i in start..end {
-                let dir = if i < dir_files { "/bench/big".to_owned() } else { format!("/bench/d{}", i % 500) };
+                let dir = if i < dir_files {
+                    "/bench/big".to_owned()
+                } else {
+                    format!("/bench/d{}", i % 500)
+                };
                 let name = format!("file-{i}.{}", if i % 3 == 0 { "txt" } else { "bin" });
                 let size = (i as u64 * 7919) % 100_000;
-                let nf = NewFile { dir: &dir, name: &name, size, mime: "", preview: &[], duration: 0, cattrs: &cattrs };
-                let p = boxfile::prepare(&mainkey, &box_salt, &nf, &Limits::default(), &mut OsEntropy).unwrap();
+                let nf = NewFile {
+                    dir: &dir,
+                    name: &name,
+                    size,
+                    mime: "",
+                    preview: &[],
+                    duration: 0,
+                    cattrs: &cattrs,
+                };
+                let p =
+                    boxfile::prepare(&mainkey, &box_salt, &nf, &Limits::default(), &mut OsEntropy)
+                        .unwrap();
                 prepared.push((i, dir, name, p));
             }
             let rows: Vec<NewFileRow<'_>> = prepared
@@ -95,7 +119,11 @@ fn main() {
             lb.record_files(&mainkey, &rows).unwrap();
         }
         drop(lb);
-        eprintln!("built a LocalBox of {files} files in {:.1} s at {}", t.elapsed().as_secs_f64(), db.display());
+        eprintln!(
+            "built a LocalBox of {files} files in {:.1} s at {}",
+            t.elapsed().as_secs_f64(),
+            db.display()
+        );
         let channel: Arc<dyn Channel> = Arc::new(channel);
         let tgbox = TgBox::open(channel, &db, &basekey).await.unwrap();
         let f = filter();
@@ -115,8 +143,16 @@ fn main() {
             assert_eq!(l.files.len(), dir_files);
             list.push(t.elapsed().as_secs_f64() * 1e3);
         }
-        println!("{{\"workload\":\"search_first\",\"files\":{files},\"hits\":{hits},\"ms\":{cold:.1}}}");
-        println!("{{\"workload\":\"search\",\"files\":{files},\"hits\":{hits},\"ms\":{:.2}}}", median(warm));
-        println!("{{\"workload\":\"list_dir\",\"files\":{dir_files},\"ms\":{:.2}}}", median(list));
+        println!(
+            "{{\"workload\":\"search_first\",\"files\":{files},\"hits\":{hits},\"ms\":{cold:.1}}}"
+        );
+        println!(
+            "{{\"workload\":\"search\",\"files\":{files},\"hits\":{hits},\"ms\":{:.2}}}",
+            median(warm)
+        );
+        println!(
+            "{{\"workload\":\"list_dir\",\"files\":{dir_files},\"ms\":{:.2}}}",
+            median(list)
+        );
     });
 }

@@ -170,7 +170,8 @@ impl Compiled {
     /// time so that a search stops at the first deciding field.
     fn verdict(&self, i: usize, f: &IndexedFile) -> Option<bool> {
         let c = &self.c;
-        let any = |ms: &[Text], hay: &str| (!ms.is_empty()).then(|| ms.iter().any(|m| m.matches(hay)));
+        let any =
+            |ms: &[Text], hay: &str| (!ms.is_empty()).then(|| ms.iter().any(|m| m.matches(hay)));
         let range = |lo: Option<i64>, hi: Option<i64>, v: i64| match (lo, hi) {
             (None, None) => None,
             (lo, hi) => Some(lo.is_none_or(|l| v >= l) && hi.is_none_or(|h| v <= h)),
@@ -188,16 +189,26 @@ impl Compiled {
             5 => (!c.verbyte.is_empty()).then(|| c.verbyte.contains(&f.verbyte)),
             6 => (!c.minor_version.is_empty()).then(|| c.minor_version.contains(&f.minor_version)),
             7 => (!self.scopes.is_empty()).then(|| {
-                *self.scope_cache.borrow_mut().entry(f.ppath_head).or_insert_with(|| {
-                    self.scopes.iter().any(|s| in_scope(&f.dir_parts, s, c.non_recursive_scope))
-                })
+                *self
+                    .scope_cache
+                    .borrow_mut()
+                    .entry(f.ppath_head)
+                    .or_insert_with(|| {
+                        self.scopes
+                            .iter()
+                            .any(|s| in_scope(&f.dir_parts, s, c.non_recursive_scope))
+                    })
             }),
             8 => any(&self.file_name, &f.name),
             9 => any(&self.file_path, f.dir.as_deref().unwrap_or("")),
             10 => any(&self.mime, &f.mime),
             11 => any(&self.file_salt, &f.file_salt),
             12 => (!self.cattrs.is_empty()).then(|| {
-                self.cattrs.iter().all(|group| group.iter().any(|(k, m)| f.cattrs.get(k).is_some_and(|v| m.matches(v))))
+                self.cattrs.iter().all(|group| {
+                    group
+                        .iter()
+                        .any(|(k, m)| f.cattrs.get(k).is_some_and(|v| m.matches(v)))
+                })
             }),
             _ => None,
         }

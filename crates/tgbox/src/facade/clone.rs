@@ -153,8 +153,16 @@ impl TgBox {
 
 /// Records one page of found files in one transaction.
 fn record_all(lb: &LocalBox, mainkey: &MainKey, found: &[Found]) -> Result<()> {
-    let dirs: Vec<String> =
-        found.iter().map(|f| f.file.info.dir.clone().unwrap_or_else(|| NO_FOLDER.to_owned())).collect();
+    let dirs: Vec<String> = found
+        .iter()
+        .map(|f| {
+            f.file
+                .info
+                .dir
+                .clone()
+                .unwrap_or_else(|| NO_FOLDER.to_owned())
+        })
+        .collect();
     let rows: Vec<NewFileRow<'_>> = found
         .iter()
         .zip(&dirs)

@@ -8,6 +8,7 @@ mod download;
 mod make;
 mod remote;
 mod upload;
+mod upload_many;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -22,6 +23,7 @@ pub use browse::DirListing;
 pub use download::Downloaded;
 pub use make::{BOX_TITLE_PREFIX, MakeBox, SessionInfo, box_salt_from_about};
 pub use upload::UploadFile;
+pub use upload_many::{BatchItem, BatchResult};
 
 /// A decrypted box.
 pub struct TgBox {

@@ -170,7 +170,9 @@ impl LocalBox {
     /// As [`LocalBox::record_file`].
     pub fn record_files(&self, mainkey: &MainKey, rows: &[NewFileRow<'_>]) -> Result<()> {
         let mut conn = self.lock();
-        let tx = conn.transaction().map_err(self.sql("starting a transaction"))?;
+        let tx = conn
+            .transaction()
+            .map_err(self.sql("starting a transaction"))?;
         for row in rows {
             self.record_file_in(&tx, mainkey, row)?;
         }

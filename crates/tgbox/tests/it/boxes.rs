@@ -437,7 +437,8 @@ fn search_and_directories() {
                 .await
                 .unwrap();
         }
-        let names = |v: Vec<Arc<tgbox::IndexedFile>>| v.iter().map(|f| f.name.clone()).collect::<Vec<_>>();
+        let names =
+            |v: Vec<Arc<tgbox::IndexedFile>>| v.iter().map(|f| f.name.clone()).collect::<Vec<_>>();
         let mut f = tgbox::SearchFilter::default();
         f.include.file_name = vec![".txt".into()];
         f.include.scope = vec!["/home/u".into()];
@@ -476,6 +477,72 @@ fn search_and_directories() {
         assert_eq!(
             names(tgbox.list_dir(Some("/home/u")).await.unwrap().files),
             ["c.png", "e.txt"]
+        );
+    });
+}
+
+#[test]
+fn a_directory_tree_uploads_in_parallel_and_keeps_its_shape() {
+    let tmp = tempfile::tempdir().unwrap();
+    block_on(async {
+        let tree = tmp.path().join("tree");
+        for (rel, size) in [
+            ("a.txt", 10usize),
+            ("sub/b.bin", 70_000),
+            ("sub/deeper/c.bin", 1),
+            ("sub/d.txt", 300),
+        ] {
+            let p = tree.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, pattern(size as u64, size)).unwrap();
+        }
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(tree.join("a.txt"), tree.join("link.txt")).unwrap();
+        let channel: Arc<dyn Channel> =
+            Arc::new(MemoryChannel::create(&format!("{BOX_TITLE_PREFIX}tree"), "", false).unwrap());
+        let tgbox = make(channel, &tmp.path().join("box.db"), "p").await;
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        struct Watch(Arc<std::sync::Mutex<Vec<(u64, Option<u64>)>>>);
+        impl tgbox::Progress for Watch {
+            fn update(&self, done: u64, total: Option<u64>) {
+                self.0.lock().unwrap().push((done, total));
+            }
+        }
+        let results = tgbox
+            .upload_tree(&tree, "/backup", 3, Arc::new(Watch(seen.clone())))
+            .await
+            .unwrap();
+        let ok: Vec<_> = results.iter().filter(|r| r.outcome.is_ok()).collect();
+        assert_eq!(ok.len(), 4);
+        #[cfg(unix)]
+        assert!(results.iter().any(|r| {
+            r.outcome
+                .as_ref()
+                .is_err_and(|e| e.to_string().contains("symbolic link"))
+        }));
+        let mut placed: Vec<(String, String)> = tgbox
+            .files()
+            .await
+            .unwrap()
+            .iter()
+            .map(|f| (f.info().dir.clone().unwrap(), f.info().name.clone()))
+            .collect();
+        placed.sort();
+        assert_eq!(
+            placed,
+            [
+                ("/backup".into(), "a.txt".into()),
+                ("/backup/sub".into(), "b.bin".into()),
+                ("/backup/sub".into(), "d.txt".into()),
+                ("/backup/sub/deeper".into(), "c.bin".into())
+            ]
+        );
+        let seen = seen.lock().unwrap();
+        assert!(seen.iter().all(|(_, total)| *total == Some(70_311)));
+        assert_eq!(
+            seen.iter().map(|(done, _)| *done).max(),
+            Some(70_311),
+            "progress covers the whole batch"
         );
     });
 }
