@@ -502,7 +502,8 @@ fn a_directory_tree_uploads_in_parallel_and_keeps_its_shape() {
             Arc::new(MemoryChannel::create(&format!("{BOX_TITLE_PREFIX}tree"), "", false).unwrap());
         let tgbox = make(channel, &tmp.path().join("box.db"), "p").await;
         let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
-        struct Watch(Arc<std::sync::Mutex<Vec<(u64, Option<u64>)>>>);
+        type Seen = Arc<std::sync::Mutex<Vec<(u64, Option<u64>)>>>;
+        struct Watch(Seen);
         impl tgbox::Progress for Watch {
             fn update(&self, done: u64, total: Option<u64>) {
                 self.0.lock().unwrap().push((done, total));
