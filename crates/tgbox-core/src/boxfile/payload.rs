@@ -200,6 +200,15 @@ impl PayloadDecryptor {
         self.finish_detached(out, mac)
     }
 
+    /// Accounts for plaintext that an earlier, interrupted run already produced (a resumed
+    /// download): it goes into the HMAC and the length count without being decrypted again.
+    pub(crate) fn skip_verified(&mut self, plain: &[u8]) {
+        if let Some(mac) = self.mac.as_mut() {
+            mac.update(plain);
+        }
+        self.produced += plain.len() as u64;
+    }
+
     /// Takes the HMAC out, so that another thread can feed it the plaintext that
     /// [`update`](Self::update) produces from now on; [`finish_detached`](Self::finish_detached)
     /// takes it back.

@@ -413,59 +413,109 @@ impl DecryptedBoxFile {
     /// [`Error::Io`] from either stream.
     pub fn decrypt_stream<R: Read, W: Write + Send>(
         &self,
-        mut input: R,
+        input: R,
         output: W,
     ) -> Result<Verified> {
-        const CHUNK: usize = super::write::CHUNK;
-        let mut dec = self.payload_decryptor();
-        let mac = dec.detach_mac();
-        // Plaintext pieces go to the MAC-and-write thread and come back for reuse.
-        let (to_mac, mac_rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(3);
-        let (back_tx, back_rx) = std::sync::mpsc::channel::<Vec<u8>>();
-        std::thread::scope(|scope| {
-            let mac_thread = scope.spawn(move || -> Result<_> {
-                let (mut mac, mut output) = (mac, output);
-                for piece in mac_rx {
-                    if let Some(m) = mac.as_mut() {
-                        hmac::Mac::update(m, &piece);
-                    }
-                    output.write_all(&piece)?;
-                    let _ = back_tx.send(piece);
-                }
-                Ok((mac, output))
-            });
-            let mut inbuf = Vec::with_capacity(CHUNK);
-            let fed = (|| -> Result<()> {
-                loop {
-                    inbuf.clear();
-                    input.by_ref().take(CHUNK as u64).read_to_end(&mut inbuf)?;
-                    if inbuf.is_empty() {
-                        return Ok(());
-                    }
-                    let mut out = back_rx
-                        .try_recv()
-                        .unwrap_or_else(|_| Vec::with_capacity(CHUNK + 32));
-                    out.clear();
-                    dec.update(&inbuf, &mut out)?;
-                    // A closed channel means the writer failed; its join says why.
-                    if !out.is_empty() && to_mac.send(out).is_err() {
-                        return Ok(());
-                    }
-                }
-            })();
-            drop(to_mac);
-            let joined = mac_thread
-                .join()
-                .map_err(|_| Error::Io(std::io::Error::other("HMAC thread panicked")))?;
-            fed?;
-            let (mac, mut output) = joined?;
-            let mut last = Vec::with_capacity(32);
-            let verified = dec.finish_detached(&mut last, mac)?;
-            output.write_all(&last)?;
-            output.flush()?;
-            Ok(verified)
-        })
+        run_stream(self.payload_decryptor(), input, output)
     }
+
+    /// Resumes [`decrypt_stream`](Self::decrypt_stream) at plaintext `offset` (a multiple of
+    /// 16, below the file size): `done` yields the `offset` plaintext bytes already written
+    /// (they are fed to the HMAC again, so the tag still covers the whole file), `iv` is the
+    /// ciphertext block just before `offset`, and `input` yields the payload from `offset` on.
+    /// Unlike the reference's resume, the IV is always that block (spec tgbox-boxes §3.8).
+    ///
+    /// # Errors
+    /// As [`decrypt_stream`](Self::decrypt_stream); [`Error::Malformed`] for an offset that is
+    /// not a block boundary inside the file, or a `done` shorter than `offset`.
+    pub fn decrypt_stream_from<D: Read, R: Read, W: Write + Send>(
+        &self,
+        offset: u64,
+        mut done: D,
+        iv: &[u8; 16],
+        input: R,
+        output: W,
+    ) -> Result<Verified> {
+        if offset == 0 || !offset.is_multiple_of(16) || offset >= self.info.size {
+            return Err(Error::malformed(
+                "resume",
+                "the offset must be a block boundary inside the file",
+            ));
+        }
+        let mut dec =
+            PayloadDecryptor::new(&self.filekey, self.hmackey.as_ref(), iv, self.info.size);
+        let mut buf = vec![0u8; super::write::CHUNK];
+        let mut left = offset;
+        while left > 0 {
+            let want = left.min(buf.len() as u64) as usize;
+            let n = done.read(&mut buf[..want])?;
+            if n == 0 {
+                return Err(Error::malformed(
+                    "resume",
+                    "fewer plaintext bytes than the offset",
+                ));
+            }
+            dec.skip_verified(&buf[..n]);
+            left -= n as u64;
+        }
+        run_stream(dec, input, output)
+    }
+}
+
+/// The two-thread pipeline of [`DecryptedBoxFile::decrypt_stream`].
+fn run_stream<R: Read, W: Write + Send>(
+    mut dec: PayloadDecryptor,
+    mut input: R,
+    output: W,
+) -> Result<Verified> {
+    const CHUNK: usize = super::write::CHUNK;
+    let mac = dec.detach_mac();
+    // Plaintext pieces go to the MAC-and-write thread and come back for reuse.
+    let (to_mac, mac_rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(3);
+    let (back_tx, back_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    std::thread::scope(|scope| {
+        let mac_thread = scope.spawn(move || -> Result<_> {
+            let (mut mac, mut output) = (mac, output);
+            for piece in mac_rx {
+                if let Some(m) = mac.as_mut() {
+                    hmac::Mac::update(m, &piece);
+                }
+                output.write_all(&piece)?;
+                let _ = back_tx.send(piece);
+            }
+            Ok((mac, output))
+        });
+        let mut inbuf = Vec::with_capacity(CHUNK);
+        let fed = (|| -> Result<()> {
+            loop {
+                inbuf.clear();
+                input.by_ref().take(CHUNK as u64).read_to_end(&mut inbuf)?;
+                if inbuf.is_empty() {
+                    return Ok(());
+                }
+                let mut out = back_rx
+                    .try_recv()
+                    .unwrap_or_else(|_| Vec::with_capacity(CHUNK + 32));
+                out.clear();
+                dec.update(&inbuf, &mut out)?;
+                // A closed channel means the writer failed; its join says why.
+                if !out.is_empty() && to_mac.send(out).is_err() {
+                    return Ok(());
+                }
+            }
+        })();
+        drop(to_mac);
+        let joined = mac_thread
+            .join()
+            .map_err(|_| Error::Io(std::io::Error::other("HMAC thread panicked")))?;
+        fed?;
+        let (mac, mut output) = joined?;
+        let mut last = Vec::with_capacity(32);
+        let verified = dec.finish_detached(&mut last, mac)?;
+        output.write_all(&last)?;
+        output.flush()?;
+        Ok(verified)
+    })
 }
 
 /// The default limit for readers that have no LocalBox setting.

@@ -5,6 +5,7 @@
 //! boundary (the reference fails on a 1,048,544-byte file) is no special case.
 
 use std::collections::VecDeque;
+use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -47,15 +48,48 @@ impl Drop for Partial {
     }
 }
 
-fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
+/// Opens (or creates, 0600) the partial file of a download and locks it against a second
+/// download of the same file. Returns it positioned for appending and the plaintext offset to
+/// resume at: its length rounded down to a whole block, 0 for a fresh start.
+fn open_partial(path: &Path, size: u64) -> Result<(std::fs::File, u64)> {
     let mut o = std::fs::OpenOptions::new();
-    o.write(true).create_new(true);
+    o.read(true).write(true).create(true).truncate(false);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
         o.mode(0o600);
     }
-    o.open(path)
+    let file = o
+        .open(path)
+        .map_err(|e| Error::io(format!("cannot create {}", path.display()), e))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            return Err(Error::InvalidInput(format!(
+                "another download is writing {}",
+                path.display()
+            )));
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            return Err(Error::io(format!("cannot lock {}", path.display()), e));
+        }
+    }
+    let len = file
+        .metadata()
+        .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?
+        .len();
+    let mut resume_at = len - len % 16;
+    if resume_at >= size {
+        // Everything but the final block is always written last: a partial this long is not
+        // one of ours. Start over.
+        resume_at = 0;
+    }
+    file.set_len(resume_at)
+        .map_err(|e| Error::io(format!("cannot truncate {}", path.display()), e))?;
+    (&file)
+        .seek(std::io::SeekFrom::Start(resume_at))
+        .map_err(|e| Error::io(format!("cannot seek {}", path.display()), e))?;
+    Ok((file, resume_at))
 }
 
 impl TgBox {
@@ -97,6 +131,12 @@ impl TgBox {
         let start = local.file.header.payload_offset();
         let total = doc.size.saturating_sub(start);
 
+        if out.exists() {
+            return Err(Error::InvalidInput(format!(
+                "{} exists; not overwritten",
+                out.display()
+            )));
+        }
         let name = out
             .file_name()
             .and_then(|n| n.to_str())
@@ -105,20 +145,47 @@ impl TgBox {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
+        // Named after the file and its salt, so that a later run (after a crash, a kill or a
+        // dropped connection) finds it and resumes, and never resumes another file's bytes.
+        let salt = local.file.header.file_salt.to_b64();
+        let tag: String = salt
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .take(12)
+            .collect();
         let mut partial = Partial {
-            path: dir.join(format!(".{name}.tgbox-partial-{}", std::process::id())),
-            keep: false,
+            path: dir.join(format!(".{name}.{id}-{tag}.tgbox-partial")),
+            keep: true,
         };
-        let _ = std::fs::remove_file(&partial.path);
-        let file = create_private(&partial.path)
-            .map_err(|e| Error::io(format!("cannot create {}", partial.path.display()), e))?;
+        let (file, resume_at) = open_partial(&partial.path, local.info().size)?;
 
+        let iv: Option<[u8; 16]> = match resume_at {
+            0 => None,
+            k => {
+                let at = start + k - 16;
+                let block = retrying(|| self.channel.read_document(msg_id, doc.id, at, 16)).await?;
+                Some(
+                    block
+                        .as_ref()
+                        .try_into()
+                        .map_err(|_| Error::NotABoxFile(msg_id))?,
+                )
+            }
+        };
         let (tx, reader) = async_to_sync();
         let decrypted = local.file;
+        let done_path = partial.path.clone();
         let decrypt = tokio::task::spawn_blocking(move || {
-            let mut writer = std::io::BufWriter::with_capacity(1 << 20, file);
-            let verified = decrypted.decrypt_stream(reader, &mut writer)?;
-            let file = writer
+            let mut writer = std::io::BufWriter::with_capacity(1 << 20, &file);
+            let verified = match iv {
+                None => decrypted.decrypt_stream(reader, &mut writer)?,
+                Some(iv) => {
+                    let done =
+                        std::io::BufReader::new(std::fs::File::open(&done_path)?).take(resume_at);
+                    decrypted.decrypt_stream_from(resume_at, done, &iv, reader, &mut writer)?
+                }
+            };
+            writer
                 .into_inner()
                 .map_err(|e| tgbox_core::Error::Io(e.into_error()))?;
             file.sync_all()?;
@@ -126,22 +193,39 @@ impl TgBox {
         });
 
         let fetched = self
-            .fetch(msg_id, doc.id, start, doc.size, tx, total, progress)
+            .fetch(
+                msg_id,
+                doc.id,
+                start + resume_at,
+                doc.size,
+                tx,
+                total,
+                resume_at,
+                progress,
+            )
             .await;
         let verified = decrypt
             .await
             .map_err(|e| Error::InvalidInput(format!("the decryption thread failed: {e}")))?;
-        fetched?;
-        let verified = verified?;
+        let outcome = fetched.and_then(|()| verified.map_err(Error::from));
+        let verified = match outcome {
+            Ok(v) => v,
+            Err(e) => {
+                // A connection that gave out leaves the partial file for the next run; any
+                // other failure (a bad tag, a full disk, a changed document) removes it.
+                partial.keep = matches!(&e, Error::Channel(c) if c.is_retryable());
+                return Err(e);
+            }
+        };
         if out.exists() {
+            partial.keep = false;
             return Err(Error::InvalidInput(format!(
-                "{} exists; not overwritten",
+                "{} appeared meanwhile; not overwritten",
                 out.display()
             )));
         }
         std::fs::rename(&partial.path, out)
             .map_err(|e| Error::io(format!("cannot move the download to {}", out.display()), e))?;
-        partial.keep = true;
         Ok(Downloaded {
             path: out.to_path_buf(),
             size: verified.len,
@@ -160,13 +244,14 @@ impl TgBox {
         end: u64,
         tx: crate::pipe::AsyncSender,
         total: u64,
+        already: u64,
         progress: Arc<dyn Progress>,
     ) -> Result<()> {
         let step = retrying(|| self.channel.capabilities()).await?.read_max as u64;
         let mut next = start;
         let mut inflight: VecDeque<JoinHandle<std::result::Result<Bytes, ChannelError>>> =
             VecDeque::new();
-        let mut done = 0u64;
+        let mut done = already;
         loop {
             while inflight.len() < PARALLEL && next < end {
                 let (ch, offset, len) = (self.channel.clone(), next, step.min(end - next) as usize);

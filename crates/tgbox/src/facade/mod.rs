@@ -6,6 +6,7 @@ mod browse;
 mod clone;
 mod download;
 mod make;
+mod ranges;
 mod remote;
 mod upload;
 mod upload_many;
