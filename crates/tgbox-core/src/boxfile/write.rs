@@ -184,6 +184,47 @@ pub fn prepare(
 }
 
 impl PreparedBoxFile {
+    /// Rebuilds a prepared file from its header region (as an upload journal keeps it), so
+    /// that an interrupted upload can encrypt the very same payload again, byte for byte, and
+    /// send only the parts that did not arrive.
+    ///
+    /// # Errors
+    /// [`Error::Malformed`] for a region that is not exactly a header, decryption errors for
+    /// one this MainKey does not open, [`Error::InvalidPath`] for a file without a directory.
+    pub fn resume(mainkey: &MainKey, header: &[u8]) -> Result<Self> {
+        let parsed = super::BoxFileHeader::parse(header, crate::ints::LEN24_MAX)?;
+        if parsed.payload_offset() != header.len() as u64 {
+            return Err(Error::malformed(
+                "header",
+                "the region does not end where the payload starts",
+            ));
+        }
+        let file = parsed.decrypt(super::KeyRef::Main(mainkey))?;
+        if !file.has_hmac() {
+            return Err(Error::malformed(
+                "header",
+                "only v1.5+ files with a tag are written",
+            ));
+        }
+        let dir = file.info.dir.clone().ok_or_else(|| Error::InvalidPath {
+            path: String::new(),
+            why: "the file has no directory this MainKey decrypts",
+        })?;
+        let filekey = FileKey::from_bytes(*file.filekey().expose_secret());
+        let hmackey = HmacKey::derive(&filekey, &parsed.file_salt);
+        let fingerprint = paths::fingerprint(mainkey, &paths::join(&dir, &file.info.name));
+        Ok(PreparedBoxFile {
+            header: header.to_vec(),
+            file_salt: FileSalt::from_bytes(*parsed.file_salt.as_bytes()),
+            file_iv: parsed.file_iv,
+            filekey,
+            hmackey,
+            dir,
+            size: file.info.size,
+            fingerprint,
+        })
+    }
+
     /// `PREFIX ‖ VERBYTE ‖ len24(M) ‖ M ‖ file IV`: the bytes before the payload.
     pub fn header(&self) -> &[u8] {
         &self.header

@@ -26,7 +26,7 @@ use super::Channel;
 use super::error::{ErrorKind, Result};
 use super::limits::utf16_len;
 pub use super::paging::{all_events, all_messages};
-use super::types::{EventAction, EventFilter, EventId, Message, Photo, Upload};
+use super::types::{EventAction, EventFilter, EventId, Message, Photo, Upload, UploadToken};
 
 /// Makes fresh channels for the suite.
 #[async_trait]
@@ -61,7 +61,7 @@ macro_rules! channel_conformance_tests {
             header_and_capabilities, title_and_about, photo, post_and_read_ranges,
             refused_documents_leave_nothing, caption_limits, edit_caption, replace_document,
             delete_leaves_gaps, paging_and_lookup, event_feed, concurrent_posts,
-            cancelled_post_leaves_nothing, multi_chunk_document);
+            cancelled_post_leaves_nothing, multi_chunk_document, upload_in_parts);
     };
     (@each $factory:expr; $($check:ident),*) => {
         $(
@@ -598,6 +598,86 @@ pub async fn multi_chunk_document<F: ChannelFactory>(f: &F) {
     assert!(
         read_all(&ch, &m).await.unwrap() == pattern(42, len),
         "document bytes differ"
+    );
+}
+
+/// Uploads in parts: any order, re-sent parts, wrong sizes and missing parts refused, the
+/// token used up by the commit.
+pub async fn upload_in_parts<F: ChannelFactory>(f: &F) {
+    use super::types::{PART_SIZE, part_count, part_len};
+    let ch = fresh(f, "parts").await;
+    let size = 2 * PART_SIZE as u64 + 1234;
+    let data = pattern(77, size as usize);
+    let part = |i: u32| {
+        let start = i as usize * PART_SIZE;
+        bytes::Bytes::copy_from_slice(&data[start..start + part_len(size, i).unwrap()])
+    };
+    expect_kind(
+        ch.begin_upload(0).await,
+        ErrorKind::FilePartsInvalid,
+        "empty upload",
+    );
+    let max = ch.capabilities().await.unwrap().limits.document_max;
+    expect_kind(
+        ch.begin_upload(max + 1).await,
+        ErrorKind::FilePartsInvalid,
+        "upload over the limit",
+    );
+    let token = ch.begin_upload(size).await.unwrap();
+    assert_eq!(part_count(size), 3);
+    ch.upload_part(&token, 2, part(2)).await.unwrap();
+    ch.upload_part(&token, 0, part(0)).await.unwrap();
+    expect_kind(
+        ch.upload_part(&token, 1, part(0).slice(..100)).await,
+        ErrorKind::FilePartsInvalid,
+        "short part",
+    );
+    expect_kind(
+        ch.upload_part(&token, 3, part(2)).await,
+        ErrorKind::FilePartsInvalid,
+        "part past the end",
+    );
+    expect_kind(
+        ch.commit_upload(&token, "n", "m", "").await,
+        ErrorKind::FilePartsInvalid,
+        "a missing part",
+    );
+    assert!(
+        all_messages(&ch).await.unwrap().is_empty(),
+        "nothing is posted before every part is there"
+    );
+    ch.upload_part(&token, 1, part(1)).await.unwrap();
+    ch.upload_part(&token, 1, part(1)).await.unwrap();
+    let max_caption = ch.capabilities().await.unwrap().limits.caption_max;
+    expect_kind(
+        ch.commit_upload(&token, "n", "m", &"c".repeat(max_caption + 1))
+            .await,
+        ErrorKind::CaptionTooLong,
+        "caption",
+    );
+    let m = ch
+        .commit_upload(&token, "parts.bin", "application/octet-stream", "cap")
+        .await
+        .unwrap();
+    assert_eq!(m.caption, "cap");
+    assert_eq!(
+        m.document.as_ref().map(|d| (d.name.as_str(), d.size)),
+        Some(("parts.bin", size))
+    );
+    assert!(
+        read_all(&ch, &m).await.unwrap() == data,
+        "the parts joined in order"
+    );
+    expect_kind(
+        ch.commit_upload(&token, "n", "m", "").await,
+        ErrorKind::FilePartsInvalid,
+        "a used token",
+    );
+    expect_kind(
+        ch.upload_part(&UploadToken("../../etc".into()), 0, part(0))
+            .await,
+        ErrorKind::FilePartsInvalid,
+        "an unknown token",
     );
 }
 

@@ -21,7 +21,7 @@ use super::Channel;
 use super::error::{ChannelError, ErrorKind, Result};
 use super::types::{
     Capabilities, ChannelHeader, DocumentId, Event, EventFilter, EventId, Message, MessageId,
-    Photo, Upload,
+    Photo, Upload, UploadToken,
 };
 
 /// Which faults to inject, and how often.
@@ -229,6 +229,40 @@ impl<C: Channel> Channel for FaultyChannel<C> {
         self.inner
             .post_document(self.throttled(upload), caption)
             .await
+    }
+
+    async fn begin_upload(&self, size: u64) -> Result<UploadToken> {
+        self.enter(false).await?;
+        self.inner.begin_upload(size).await
+    }
+
+    async fn upload_part(&self, token: &UploadToken, index: u32, bytes: Bytes) -> Result<()> {
+        let drop_at = self.enter(true).await?;
+        match drop_at {
+            Some(fraction) => {
+                let through = (bytes.len() as f64 * fraction) as u64;
+                self.throttle(through).await;
+                Err(lost(format!(
+                    "connection dropped after {through} of {} bytes of part {index}",
+                    bytes.len()
+                )))
+            }
+            None => {
+                self.throttle(bytes.len() as u64).await;
+                self.inner.upload_part(token, index, bytes).await
+            }
+        }
+    }
+
+    async fn commit_upload(
+        &self,
+        token: &UploadToken,
+        name: &str,
+        mime: &str,
+        caption: &str,
+    ) -> Result<Message> {
+        self.enter(false).await?;
+        self.inner.commit_upload(token, name, mime, caption).await
     }
 
     async fn replace_document(

@@ -17,7 +17,7 @@ use super::limits::{Limits, READ_MAX, check_read_len};
 use super::stamps::{document_id, now_unix, random_in};
 use super::types::{
     Capabilities, ChannelHeader, Document, DocumentId, Event, EventAction, EventFilter, EventId,
-    MESSAGE_ID_MAX, Message, MessageId, Photo, Upload,
+    MESSAGE_ID_MAX, Message, MessageId, Photo, Upload, UploadToken, part_count, part_len,
 };
 
 /// A channel in memory. Cloning gives another handle on the same channel.
@@ -34,6 +34,8 @@ struct State {
     next_event_id: EventId,
     messages: BTreeMap<MessageId, Stored>,
     events: Vec<Event>,
+    /// Uploads in parts: size and the parts received.
+    uploads: std::collections::HashMap<String, (u64, BTreeMap<u32, Bytes>)>,
 }
 
 #[derive(Debug)]
@@ -66,6 +68,7 @@ impl MemoryChannel {
             next_event_id: 1,
             messages: BTreeMap::new(),
             events: Vec::new(),
+            uploads: Default::default(),
         };
         Ok(MemoryChannel {
             state: Arc::new(Mutex::new(state)),
@@ -107,6 +110,40 @@ impl State {
         Limits::for_account(self.header.premium)
     }
 
+    /// Posts `document` with `bytes` as a new message.
+    fn post(&mut self, document: Document, bytes: Bytes, caption: &str) -> Result<Message> {
+        let limits = self.limits();
+        limits.check_caption(caption)?;
+        limits.check_document_size(document.size)?;
+        if self.next_message_id > i64::from(MESSAGE_ID_MAX) {
+            return Err(ChannelError::new(
+                ErrorKind::ChannelFull,
+                "message ids exhausted",
+            ));
+        }
+        let id = self.next_message_id as MessageId;
+        self.next_message_id += 1;
+        let message = Message {
+            id,
+            date: now_unix(),
+            edit_date: None,
+            caption: caption.to_owned(),
+            document: Some(document),
+            forwarded_from: None,
+        };
+        self.messages.insert(
+            id,
+            Stored {
+                message: message.clone(),
+                bytes,
+            },
+        );
+        self.push_event(EventAction::NewMessage {
+            message: message.clone(),
+        });
+        Ok(message)
+    }
+
     fn push_event(&mut self, action: EventAction) {
         let id = self.next_event_id;
         self.next_event_id += 1;
@@ -115,6 +152,31 @@ impl State {
             date: now_unix(),
             action,
         });
+    }
+}
+
+pub(crate) fn unknown_upload(token: &UploadToken) -> ChannelError {
+    ChannelError::new(
+        ErrorKind::FilePartsInvalid,
+        format!("no upload {} (unknown or expired)", token.0),
+    )
+}
+
+/// Checks a part's index and length against the document size.
+pub(crate) fn check_part(size: u64, index: u32, len: usize) -> Result<()> {
+    match part_len(size, index) {
+        Some(want) if want == len => Ok(()),
+        Some(want) => Err(ChannelError::new(
+            ErrorKind::FilePartsInvalid,
+            format!("part {index} has {len} bytes, it must have {want}"),
+        )),
+        None => Err(ChannelError::new(
+            ErrorKind::FilePartsInvalid,
+            format!(
+                "part {index} is past the last part ({} parts)",
+                part_count(size)
+            ),
+        )),
     }
 }
 
@@ -181,36 +243,61 @@ impl Channel for MemoryChannel {
     async fn post_document(&self, upload: Upload, caption: &str) -> Result<Message> {
         self.limits().check_caption(caption)?;
         let (document, bytes) = self.stage(upload).await?;
+        self.lock().post(document, bytes, caption)
+    }
+
+    async fn begin_upload(&self, size: u64) -> Result<UploadToken> {
+        self.limits().check_document_size(size)?;
+        let token = format!("{:016x}", random_in(u64::MAX)?);
+        self.lock()
+            .uploads
+            .insert(token.clone(), (size, BTreeMap::new()));
+        Ok(UploadToken(token))
+    }
+
+    async fn upload_part(&self, token: &UploadToken, index: u32, bytes: Bytes) -> Result<()> {
         let mut st = self.lock();
-        let limits = st.limits();
-        limits.check_caption(caption)?;
-        limits.check_document_size(document.size)?;
-        if st.next_message_id > i64::from(MESSAGE_ID_MAX) {
+        let (size, parts) = st
+            .uploads
+            .get_mut(&token.0)
+            .ok_or_else(|| unknown_upload(token))?;
+        check_part(*size, index, bytes.len())?;
+        parts.insert(index, bytes);
+        Ok(())
+    }
+
+    async fn commit_upload(
+        &self,
+        token: &UploadToken,
+        name: &str,
+        mime: &str,
+        caption: &str,
+    ) -> Result<Message> {
+        let mut st = self.lock();
+        st.limits().check_caption(caption)?;
+        let (size, parts) = st
+            .uploads
+            .get(&token.0)
+            .ok_or_else(|| unknown_upload(token))?;
+        let (size, count) = (*size, part_count(*size));
+        if let Some(missing) = (0..count).find(|i| !parts.contains_key(i)) {
             return Err(ChannelError::new(
-                ErrorKind::ChannelFull,
-                "message ids exhausted",
+                ErrorKind::FilePartsInvalid,
+                format!("part {missing} of {count} is missing"),
             ));
         }
-        let id = st.next_message_id as MessageId;
-        st.next_message_id += 1;
-        let message = Message {
-            id,
-            date: now_unix(),
-            edit_date: None,
-            caption: caption.to_owned(),
-            document: Some(document),
-            forwarded_from: None,
+        let mut bytes = Vec::with_capacity(size as usize);
+        for part in parts.values() {
+            bytes.extend_from_slice(part);
+        }
+        let document = Document {
+            id: document_id()?,
+            name: name.to_owned(),
+            size,
+            mime: mime.to_owned(),
         };
-        st.messages.insert(
-            id,
-            Stored {
-                message: message.clone(),
-                bytes,
-            },
-        );
-        st.push_event(EventAction::NewMessage {
-            message: message.clone(),
-        });
+        let message = st.post(document, Bytes::from(bytes), caption)?;
+        st.uploads.remove(&token.0);
         Ok(message)
     }
 

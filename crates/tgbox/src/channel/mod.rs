@@ -33,7 +33,8 @@ pub use local::{CRASH_POINT_VAR, GarbageReport, LocalChannel};
 pub use memory::MemoryChannel;
 pub use types::{
     Capabilities, ChannelHeader, Document, DocumentId, Event, EventAction, EventFilter, EventId,
-    ForwardedFrom, MESSAGE_ID_MAX, Message, MessageId, Photo, Upload,
+    ForwardedFrom, MESSAGE_ID_MAX, Message, MessageId, PART_SIZE, Photo, Upload, UploadToken,
+    part_count, part_len,
 };
 
 use async_trait::async_trait;
@@ -109,6 +110,38 @@ pub trait Channel: Send + Sync {
     /// body whose length differs from `upload.size`), [`ErrorKind::ChannelFull`], errors of the
     /// body stream as [`ErrorKind::Io`], transport errors.
     async fn post_document(&self, upload: Upload, caption: &str) -> Result<Message>;
+
+    /// Starts an upload in parts of a document of `size` bytes: parts of [`PART_SIZE`] bytes
+    /// (the last one shorter), sent with [`Channel::upload_part`] in any order and in
+    /// parallel, then posted with [`Channel::commit_upload`] (Telegram's
+    /// `upload.saveBigFilePart` and `messages.sendMedia`). The token is printable and may be
+    /// kept across restarts to resume: the backend keeps received parts for at least a day.
+    ///
+    /// # Errors
+    /// [`ErrorKind::FilePartsInvalid`] for an empty document or one over the limit.
+    async fn begin_upload(&self, size: u64) -> Result<UploadToken>;
+
+    /// Stores part `index` of an upload. Idempotent: sending a part again replaces it.
+    /// Cancel-safe: a dropped call leaves the part stored or absent, never half.
+    ///
+    /// # Errors
+    /// [`ErrorKind::FilePartsInvalid`] for an unknown or expired token, an index past the last
+    /// part, or a part of the wrong length; transport errors.
+    async fn upload_part(&self, token: &UploadToken, index: u32, bytes: Bytes) -> Result<()>;
+
+    /// Posts the uploaded parts as a new message's document, as
+    /// [`Channel::post_document`] does; the token is used up.
+    ///
+    /// # Errors
+    /// [`ErrorKind::FilePartsInvalid`] when a part is missing or the token is unknown;
+    /// [`ErrorKind::CaptionTooLong`], [`ErrorKind::ChannelFull`], transport errors.
+    async fn commit_upload(
+        &self,
+        token: &UploadToken,
+        name: &str,
+        mime: &str,
+        caption: &str,
+    ) -> Result<Message>;
 
     /// Replaces message `id`'s document in place (TGBOX's re-upload, spec/tgbox-boxes.md §3.6):
     /// the id and `date` stay, the document gets a new id, `edit_date` is set, and the caption

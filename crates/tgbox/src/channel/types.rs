@@ -237,6 +237,24 @@ impl fmt::Debug for Upload {
     }
 }
 
+/// The size of every part of an upload in parts but the last (Telegram's 512 KiB).
+pub const PART_SIZE: usize = 512 * 1024;
+
+/// How many parts a document of `size` bytes has.
+pub fn part_count(size: u64) -> u32 {
+    size.div_ceil(PART_SIZE as u64) as u32
+}
+
+/// The length of part `index` of a document of `size` bytes, or `None` past the last part.
+pub fn part_len(size: u64, index: u32) -> Option<usize> {
+    let start = u64::from(index) * PART_SIZE as u64;
+    (start < size).then(|| (size - start).min(PART_SIZE as u64) as usize)
+}
+
+/// Names an upload in parts (see [`Channel::begin_upload`](super::Channel::begin_upload)).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct UploadToken(pub String);
+
 /// A channel photo: its bytes and the file extension they should be stored under.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Photo {

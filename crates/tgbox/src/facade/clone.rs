@@ -147,6 +147,7 @@ impl TgBox {
             mainkey,
             data,
             index: Default::default(),
+            parallel: std::sync::atomic::AtomicUsize::new(4),
         })
     }
 }

@@ -20,9 +20,6 @@ use crate::pipe::async_to_sync;
 use crate::progress::Progress;
 use crate::retry::retrying;
 
-/// Ranged reads in flight per download.
-const PARALLEL: usize = 4;
-
 /// A finished download.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Downloaded {
@@ -233,7 +230,7 @@ impl TgBox {
         })
     }
 
-    /// Reads `[start, end)` of a document with up to [`PARALLEL`] requests in flight and
+    /// Reads `[start, end)` of a document with up to [`TgBox::set_parallel`] requests in flight and
     /// sends the pieces, in order, into the decrypting thread's pipe.
     #[allow(clippy::too_many_arguments)]
     async fn fetch(
@@ -253,7 +250,7 @@ impl TgBox {
             VecDeque::new();
         let mut done = already;
         loop {
-            while inflight.len() < PARALLEL && next < end {
+            while inflight.len() < self.parallel() && next < end {
                 let (ch, offset, len) = (self.channel.clone(), next, step.min(end - next) as usize);
                 inflight.push_back(tokio::spawn(async move {
                     retrying(|| ch.read_document(msg_id, doc_id, offset, len)).await

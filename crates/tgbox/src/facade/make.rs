@@ -125,6 +125,7 @@ impl TgBox {
             mainkey: Arc::new(mainkey),
             data,
             index: Default::default(),
+            parallel: std::sync::atomic::AtomicUsize::new(4),
         })
     }
 }

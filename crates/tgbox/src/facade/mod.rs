@@ -33,6 +33,7 @@ pub struct TgBox {
     mainkey: Arc<MainKey>,
     data: BoxData,
     index: std::sync::Mutex<Option<Arc<crate::index::FileIndex>>>,
+    parallel: std::sync::atomic::AtomicUsize,
 }
 
 impl std::fmt::Debug for TgBox {
@@ -80,6 +81,7 @@ impl TgBox {
             mainkey: Arc::new(mainkey),
             data,
             index: Default::default(),
+            parallel: std::sync::atomic::AtomicUsize::new(4),
         };
         tgbox.recover_uploads().await?;
         Ok(tgbox)

@@ -1,23 +1,32 @@
-//! Uploading a file into a box (spec/tgbox-boxes.md §3.5), streaming in constant memory:
-//! the file is read in 512 KiB pieces, encrypted on one thread while another computes the HMAC
-//! (tgbox-core's pipeline), and the box file flows through a bounded pipe into the channel. The
-//! journal makes the LocalBox and the channel agree after any crash.
+//! Uploading a file into a box (spec/tgbox-boxes.md §3.5), streaming in constant memory and
+//! in parallel: the file is read in 512 KiB pieces, encrypted on one thread while another
+//! computes the HMAC (tgbox-core's pipeline), cut into the channel's parts, and up to
+//! [`TgBox::set_parallel`] parts are in flight at once. The journal records the header and
+//! every acknowledged part, so an upload cut short by a crash, a kill or a lost connection
+//! continues where it stopped ([`TgBox::resume_uploads`]) and the LocalBox and the channel
+//! always agree.
 
-use std::io::Read;
+use std::collections::HashSet;
+use std::io::{Read, Write};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use tgbox_core::boxfile::{self, Limits, NewFile, UPLOAD_LIMIT, UPLOAD_LIMIT_PREMIUM};
+use bytes::Bytes;
+use futures::stream::{self, StreamExt, TryStreamExt};
+use tgbox_core::boxfile::{
+    self, Limits, NewFile, PreparedBoxFile, UPLOAD_LIMIT, UPLOAD_LIMIT_PREMIUM,
+};
 use tgbox_core::{Attributes, OsEntropy};
+use tokio::sync::mpsc;
 
 use super::remote::read_header;
 use super::{TgBox, blocking};
-use crate::channel::{Message, Upload};
+use crate::channel::{Message, PART_SIZE, UploadToken, part_count};
 use crate::error::{Error, Result};
-use crate::localbox::{LocalFile, NewFileRow};
-use crate::pipe::sync_to_async;
+use crate::localbox::{LocalFile, NewFileRow, PendingUpload};
 use crate::progress::Progress;
+use crate::retry::retrying;
 
 /// MIME type of every box-file document (§3.3).
 const DOCUMENT_MIME: &str = "application/octet-stream";
@@ -39,7 +48,7 @@ pub struct UploadFile<'a> {
 /// Counts plaintext bytes as the encryptor reads them.
 struct Counting<R> {
     inner: R,
-    done: Arc<AtomicU64>,
+    done: u64,
     total: u64,
     progress: Arc<dyn Progress>,
 }
@@ -47,21 +56,81 @@ struct Counting<R> {
 impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        let done = self.done.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
-        self.progress.update(done, Some(self.total));
+        self.done += n as u64;
+        self.progress.update(self.done, Some(self.total));
         Ok(n)
     }
 }
 
+/// Cuts the box-file stream into the channel's parts and hands them over (blocking when the
+/// senders are behind), skipping the parts the channel already has.
+struct PartWriter {
+    tx: mpsc::Sender<(u32, Bytes)>,
+    buf: Vec<u8>,
+    index: u32,
+    skip: HashSet<u32>,
+}
+
+impl PartWriter {
+    fn emit(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let part = std::mem::replace(&mut self.buf, Vec::with_capacity(PART_SIZE));
+        let index = self.index;
+        self.index += 1;
+        if self.skip.contains(&index) {
+            return Ok(());
+        }
+        self.tx
+            .blocking_send((index, Bytes::from(part)))
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the upload stopped"))
+    }
+}
+
+impl Write for PartWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        let n = data.len().min(PART_SIZE - self.buf.len());
+        self.buf.extend_from_slice(&data[..n]);
+        if self.buf.len() == PART_SIZE {
+            self.emit()?;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        // Called once at the end of the stream by the encryptor: the last, short part.
+        self.emit()
+    }
+}
+
+/// Nanoseconds since the epoch of a file's modification time (0 when unknown).
+fn mtime_of(meta: &std::fs::Metadata) -> i64 {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos() as i64)
+}
+
 impl TgBox {
+    /// How many parts (uploads) or ranged reads (downloads) one transfer keeps in flight.
+    pub fn set_parallel(&self, n: usize) {
+        self.parallel.store(n.clamp(1, 64), Ordering::Relaxed);
+    }
+
+    pub(crate) fn parallel(&self) -> usize {
+        self.parallel.load(Ordering::Relaxed)
+    }
+
     /// Uploads one file and records it in the LocalBox; returns the recorded file.
     ///
     /// # Errors
     /// [`Error::Io`] for a missing or unreadable source, [`Error::InvalidInput`] for a
     /// directory, [`Error::FingerprintExists`] when the box has a file at that path already,
     /// [`Error::Protocol`] for names, paths or sizes over the limits, channel errors (a file
-    /// over the channel's document limit is `FILE_PARTS_INVALID`). Nothing is left in the
-    /// channel or the LocalBox on failure.
+    /// over the channel's document limit is `FILE_PARTS_INVALID`). After a failure nothing is
+    /// in the channel or the LocalBox, except that an upload cut short by a transport error
+    /// stays in the journal for [`TgBox::resume_uploads`].
     pub async fn upload(
         &self,
         file: UploadFile<'_>,
@@ -87,9 +156,8 @@ impl TgBox {
                 })?
                 .to_owned(),
         };
-        let size = meta.len();
-        let caps = self.channel.capabilities().await?;
-        let (lb, mk) = (self.localbox.clone(), self.mainkey.clone());
+        let caps = retrying(|| self.channel.capabilities()).await?;
+        let lb = self.localbox.clone();
         let metadata_max = blocking(move || lb.metadata_max()).await?;
         let limits = Limits {
             metadata_max,
@@ -102,14 +170,14 @@ impl TgBox {
         let new = NewFile {
             dir: file.dir,
             name: &name,
-            size,
+            size: meta.len(),
             mime: file.mime,
             preview: &[],
             duration: 0,
             cattrs: file.cattrs,
         };
         let prepared = Arc::new(boxfile::prepare(
-            &mk,
+            &self.mainkey,
             &self.data.box_salt,
             &new,
             &limits,
@@ -121,122 +189,272 @@ impl TgBox {
             return Err(Error::FingerprintExists(other));
         }
         caps.limits.check_document_size(prepared.total_len())?;
-        let file_salt = *prepared.file_salt().as_bytes();
-        let (lb, src) = (self.localbox.clone(), source.display().to_string());
-        let total_len = prepared.total_len();
-        blocking(move || lb.journal_begin(&file_salt, &src, total_len)).await?;
+        let pending = PendingUpload {
+            file_salt: *prepared.file_salt().as_bytes(),
+            started: crate::channel::now_unix(),
+            source: source.to_string_lossy().into_owned(),
+            source_size: meta.len(),
+            source_mtime: mtime_of(&meta),
+            document_size: prepared.total_len(),
+            header: prepared.header().to_vec(),
+            token: None,
+        };
+        let (lb, p) = (self.localbox.clone(), pending.clone());
+        blocking(move || lb.journal_begin(&p)).await?;
+        self.continue_upload(pending, prepared, progress).await
+    }
 
-        let posted = self
-            .stream_upload(prepared.clone(), &source, size, progress)
-            .await;
-        let message = match posted {
+    /// Sends what the channel lacks of a journaled upload, posts it and records it.
+    async fn continue_upload(
+        &self,
+        pending: PendingUpload,
+        prepared: Arc<PreparedBoxFile>,
+        progress: Arc<dyn Progress>,
+    ) -> Result<LocalFile> {
+        let salt = pending.file_salt;
+        let result = async {
+            let (token, done) = match &pending.token {
+                Some(t) => {
+                    let lb = self.localbox.clone();
+                    (
+                        UploadToken(t.clone()),
+                        blocking(move || lb.journal_parts(&salt)).await?,
+                    )
+                }
+                None => (
+                    self.new_token(&salt, prepared.total_len()).await?,
+                    Vec::new(),
+                ),
+            };
+            let sent = self
+                .send_parts(
+                    &prepared,
+                    Path::new(&pending.source),
+                    &token,
+                    &salt,
+                    done,
+                    progress.clone(),
+                )
+                .await;
+            let token = match sent {
+                // The channel forgot the parts (they expire): start them over once.
+                Err(Error::Channel(e))
+                    if e.kind() == crate::channel::ErrorKind::FilePartsInvalid
+                        && pending.token.is_some() =>
+                {
+                    let token = self.new_token(&salt, prepared.total_len()).await?;
+                    self.send_parts(
+                        &prepared,
+                        Path::new(&pending.source),
+                        &token,
+                        &salt,
+                        Vec::new(),
+                        progress,
+                    )
+                    .await?;
+                    token
+                }
+                other => {
+                    other?;
+                    token
+                }
+            };
+            let name = prepared.file_salt().to_b64();
+            // Not retried: a post whose answer was lost may have happened. The journal entry
+            // stays, and the next open finds the document by its name.
+            Ok::<Message, Error>(
+                self.channel
+                    .commit_upload(&token, &name, DOCUMENT_MIME, "")
+                    .await?,
+            )
+        }
+        .await;
+        let message = match result {
             Ok(m) => m,
             Err(e) => {
-                // A transport error may hide a post that happened; keep the entry for the
-                // recovery at the next open. Anything else: nothing was posted.
-                let keep = matches!(&e, Error::Channel(c) if c.is_retryable());
-                if !keep {
+                let resumable = matches!(&e, Error::Channel(c) if c.is_retryable());
+                if !resumable {
                     let lb = self.localbox.clone();
-                    blocking(move || lb.journal_drop(&file_salt)).await?;
+                    blocking(move || lb.journal_drop(&salt)).await?;
                 }
                 return Err(e);
             }
         };
-        let dir = prepared.dir().to_owned();
-        let (lb, mk, p) = (
+        self.record_posted(&message, prepared, &salt).await
+    }
+
+    async fn new_token(&self, salt: &[u8; 32], size: u64) -> Result<UploadToken> {
+        let token = retrying(|| self.channel.begin_upload(size)).await?;
+        let (lb, t, s) = (self.localbox.clone(), token.0.clone(), *salt);
+        blocking(move || lb.journal_token(&s, &t)).await?;
+        Ok(token)
+    }
+
+    /// Encrypts the source again from its start (CBC and the HMAC run over the whole file) and
+    /// sends every part not in `done`, up to [`TgBox::parallel`] at once, ticking each off in
+    /// the journal as the channel acknowledges it.
+    async fn send_parts(
+        &self,
+        prepared: &Arc<PreparedBoxFile>,
+        source: &Path,
+        token: &UploadToken,
+        salt: &[u8; 32],
+        done: Vec<u32>,
+        progress: Arc<dyn Progress>,
+    ) -> Result<()> {
+        let file = std::fs::File::open(source)
+            .map_err(|e| Error::io(format!("cannot open {}", source.display()), e))?;
+        let parallel = self.parallel();
+        let (tx, rx) = mpsc::channel::<(u32, Bytes)>(parallel);
+        let writer = PartWriter {
+            tx,
+            buf: Vec::with_capacity(PART_SIZE),
+            index: 0,
+            skip: done.into_iter().collect(),
+        };
+        let (p, size) = (prepared.clone(), prepared.size());
+        let encrypt = tokio::task::spawn_blocking(move || {
+            let input = Counting {
+                inner: std::io::BufReader::with_capacity(boxfile::write::CHUNK, file),
+                done: 0,
+                total: size,
+                progress,
+            };
+            p.encrypt_stream(input, writer)
+        });
+        let sent = AtomicU64::new(0);
+        let sends = stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|part| (part, rx))
+        })
+        .map(|(index, bytes)| {
+            let sent = &sent;
+            async move {
+                retrying(|| self.channel.upload_part(token, index, bytes.clone())).await?;
+                let (lb, s) = (self.localbox.clone(), *salt);
+                blocking(move || lb.journal_part_done(&s, index)).await?;
+                sent.fetch_add(1, Ordering::Relaxed);
+                Ok::<(), Error>(())
+            }
+        })
+        .buffer_unordered(parallel)
+        .try_collect::<()>()
+        .await;
+        let encrypted = encrypt
+            .await
+            .map_err(|e| Error::InvalidInput(format!("the encryption thread failed: {e}")))?;
+        // A source that failed or changed under us is the cause; a send error its symptom.
+        if let Err(e) = encrypted {
+            return Err(e.into());
+        }
+        sends?;
+        let parts = part_count(prepared.total_len());
+        let lb = self.localbox.clone();
+        let s = *salt;
+        let acknowledged = blocking(move || lb.journal_parts(&s)).await?.len() as u32;
+        if acknowledged != parts {
+            return Err(Error::InvalidInput(format!(
+                "{acknowledged} of {parts} parts reached the channel"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Records a posted upload's row and crosses its journal entry out; if the row cannot be
+    /// written (another upload took the path meanwhile), the document is taken back.
+    async fn record_posted(
+        &self,
+        message: &Message,
+        prepared: Arc<PreparedBoxFile>,
+        salt: &[u8; 32],
+    ) -> Result<LocalFile> {
+        let (lb, mk, p, s) = (
             self.localbox.clone(),
             self.mainkey.clone(),
             prepared.clone(),
+            *salt,
         );
-        let id = i64::from(message.id);
-        let date = message.date;
+        let (id, date) = (i64::from(message.id), message.date);
+        let name = {
+            let header = tgbox_core::boxfile::BoxFileHeader::parse(
+                prepared.header(),
+                tgbox_core::ints::LEN24_MAX,
+            )?;
+            header
+                .decrypt(tgbox_core::boxfile::KeyRef::Main(&self.mainkey))?
+                .info
+                .name
+        };
         let recorded = blocking(move || {
             let row = NewFileRow {
                 id,
                 upload_time: date,
                 metadata: p.header(),
-                dir: &dir,
+                dir: p.dir(),
                 name: &name,
                 filekey: p.filekey(),
                 foreign_key: false,
                 updated_metadata: None,
                 check_fingerprint: true,
             };
-            lb.journal_finish(&mk, &file_salt, &row)
+            lb.journal_finish(&mk, &s, &row)
         })
         .await;
         if let Err(e) = recorded {
-            // The row could not be written (a concurrent upload took the path): take the
-            // document back so the channel and the LocalBox still agree.
             self.channel.delete_messages(&[message.id]).await?;
             let lb = self.localbox.clone();
-            blocking(move || lb.journal_drop(&file_salt)).await?;
+            let s = *salt;
+            blocking(move || lb.journal_drop(&s)).await?;
             return Err(e);
         }
-        let recorded = self.file(id).await?;
-        self.index_update(|ix| ix.insert(crate::index::IndexedFile::from(&recorded)));
-        Ok(recorded)
+        let file = self.file(id).await?;
+        self.index_update(|ix| ix.insert(crate::index::IndexedFile::from(&file)));
+        Ok(file)
     }
 
-    /// Encrypts `source` on blocking threads into a pipe that the channel reads.
-    async fn stream_upload(
-        &self,
-        prepared: Arc<boxfile::PreparedBoxFile>,
-        source: &Path,
-        size: u64,
-        progress: Arc<dyn Progress>,
-    ) -> Result<Message> {
-        let file = std::fs::File::open(source)
-            .map_err(|e| Error::io(format!("cannot open {}", source.display()), e))?;
-        let (writer, reader) = sync_to_async();
-        let p = prepared.clone();
-        let encrypt = tokio::task::spawn_blocking(move || {
-            let input = Counting {
-                inner: std::io::BufReader::with_capacity(boxfile::write::CHUNK, file),
-                done: Arc::new(AtomicU64::new(0)),
-                total: size,
-                progress,
-            };
-            p.encrypt_stream(input, writer)
-        });
-        let upload = Upload::new(
-            prepared.file_salt().to_b64(),
-            DOCUMENT_MIME,
-            prepared.total_len(),
-            reader,
-        );
-        let posted = self.channel.post_document(upload, "").await;
-        let encrypted = encrypt
-            .await
-            .map_err(|e| Error::InvalidInput(format!("the encryption thread failed: {e}")))?;
-        match (posted, encrypted) {
-            (Ok(m), Ok(_)) => Ok(m),
-            // The source failed or changed under us: that is the cause, the short body only
-            // its symptom. A post that still went through is taken back.
-            (posted, Err(e)) => {
-                if let Ok(m) = posted {
-                    self.channel.delete_messages(&[m.id]).await?;
-                }
-                Err(e.into())
-            }
-            (Err(e), Ok(_)) => Err(e.into()),
-        }
-    }
-
-    /// Settles uploads a crash interrupted: a journal entry whose document reached the channel
-    /// gets its row; one whose document did not is dropped.
-    pub(crate) async fn recover_uploads(&self) -> Result<()> {
+    /// Continues every journaled upload that a crash, a kill or a lost connection cut short,
+    /// when its source is still there unchanged (same size and modification time); others are
+    /// dropped from the journal. Returns the files it finished.
+    ///
+    /// # Errors
+    /// LocalBox errors; an upload that fails again is left in the journal and skipped.
+    pub async fn resume_uploads(&self, progress: Arc<dyn Progress>) -> Result<Vec<LocalFile>> {
         let lb = self.localbox.clone();
         let pending = blocking(move || lb.journal_pending()).await?;
-        if pending.is_empty() {
+        let mut finished = Vec::new();
+        for entry in pending {
+            let salt = entry.file_salt;
+            let unchanged = std::fs::metadata(&entry.source).is_ok_and(|m| {
+                m.is_file() && m.len() == entry.source_size && mtime_of(&m) == entry.source_mtime
+            });
+            let prepared = PreparedBoxFile::resume(&self.mainkey, &entry.header).ok();
+            let (true, Some(prepared)) = (unchanged, prepared) else {
+                let lb = self.localbox.clone();
+                blocking(move || lb.journal_drop(&salt)).await?;
+                continue;
+            };
+            if let Ok(f) = self
+                .continue_upload(entry, Arc::new(prepared), progress.clone())
+                .await
+            {
+                finished.push(f);
+            }
+        }
+        Ok(finished)
+    }
+
+    /// At open: journal entries whose document reached the channel (a crash between the post
+    /// and the row) get their row now. The others stay for [`TgBox::resume_uploads`].
+    pub(crate) async fn recover_uploads(&self) -> Result<()> {
+        let lb = self.localbox.clone();
+        let mut left = blocking(move || lb.journal_pending()).await?;
+        if left.is_empty() {
             return Ok(());
         }
         let lb = self.localbox.clone();
         let after = blocking(move || lb.last_file_id()).await?.unwrap_or(0);
         let mut after = i32::try_from(after).unwrap_or(0);
-        let mut left: Vec<_> = pending;
         while !left.is_empty() {
-            let page = crate::retry::retrying(|| self.channel.list_messages(after, 100)).await?;
+            let page = retrying(|| self.channel.list_messages(after, 100)).await?;
             let Some(last) = page.last() else { break };
             after = last.id;
             for message in &page {
@@ -252,10 +470,6 @@ impl TgBox {
                 let entry = left.swap_remove(pos);
                 self.record_recovered(message, &entry.file_salt).await?;
             }
-        }
-        for entry in left {
-            let lb = self.localbox.clone();
-            blocking(move || lb.journal_drop(&entry.file_salt)).await?;
         }
         Ok(())
     }
@@ -286,11 +500,7 @@ impl TgBox {
                 updated_metadata: None,
                 check_fingerprint: false,
             };
-            match lb.journal_finish(&mk, &salt, &row) {
-                // Recorded already (e.g. by a sync): only the entry was left.
-                Err(Error::InvalidInput(_)) => lb.journal_drop(&salt),
-                other => other,
-            }
+            lb.journal_finish(&mk, &salt, &row)
         })
         .await
     }

@@ -328,30 +328,53 @@ fn the_journal_settles_interrupted_uploads() {
             .clone()
             .unwrap();
         tgbox.localbox().delete_files(&[f.id]).unwrap();
+        let entry = |salt: [u8; 32], size: u64| tgbox::localbox::PendingUpload {
+            file_salt: salt,
+            started: 0,
+            source: src.to_string_lossy().into_owned(),
+            source_size: 5000,
+            source_mtime: 0,
+            document_size: size,
+            header: Vec::new(),
+            token: None,
+        };
         tgbox
             .localbox()
-            .journal_begin(&salt, "a.bin", msg.document.unwrap().size)
+            .journal_begin(&entry(salt, msg.document.unwrap().size))
             .unwrap();
-        // A crash before the post: an entry whose document never arrived.
+        // A crash before the post, of a source that changed since: it cannot resume.
         tgbox
             .localbox()
-            .journal_begin(&[9; 32], "b.bin", 123)
+            .journal_begin(&entry([9; 32], 123))
             .unwrap();
         drop(tgbox);
         let reopened = TgBox::open(channel.clone(), &db, &basekey("p"))
             .await
             .unwrap();
+        let ids: Vec<i64> = reopened
+            .files()
+            .await
+            .unwrap()
+            .iter()
+            .map(|f| f.id)
+            .collect();
+        assert_eq!(ids, [f.id]);
         assert_eq!(
+            reopened.localbox().journal_pending().unwrap().len(),
+            1,
+            "the unposted upload waits for a resume"
+        );
+        assert!(
             reopened
-                .files()
+                .resume_uploads(Arc::new(NoProgress))
                 .await
                 .unwrap()
-                .iter()
-                .map(|f| f.id)
-                .collect::<Vec<_>>(),
-            [f.id]
+                .is_empty()
         );
-        assert!(reopened.localbox().journal_pending().unwrap().is_empty());
+        assert!(
+            reopened.localbox().journal_pending().unwrap().is_empty(),
+            "a changed source is dropped"
+        );
         let out = tmp.path().join("out");
         reopened
             .download(f.id, &out, Arc::new(NoProgress))

@@ -8,12 +8,23 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tgbox::channel::conformance::{all_events, all_messages, block_on, pattern, read_all};
 use tgbox::channel::{
-    CRASH_POINT_VAR, Channel, EventAction, EventFilter, LocalChannel, Message, Upload,
+    CRASH_POINT_VAR, Channel, EventAction, EventFilter, FaultConfig, FaultyChannel, LocalChannel,
+    Message, Upload,
 };
+use tgbox::localbox::LocalBox;
+use tgbox::{BOX_TITLE_PREFIX, MakeBox, NoProgress, SessionInfo, TgBox, UploadFile};
+use tgbox_core::keys::{DEFAULT_SCRYPT_SALT, ScryptParams};
+use tgbox_core::{Attributes, BaseKey};
+
+fn basekey() -> BaseKey {
+    let params = ScryptParams::new(DEFAULT_SCRYPT_SALT.to_vec(), 16384, 8, 1, 32).unwrap();
+    BaseKey::derive(b"crash phrase", &params).unwrap()
+}
 
 const DIR_VAR: &str = "TGBOX_CRASH_TEST_DIR";
 const MODE_VAR: &str = "TGBOX_CRASH_TEST_MODE";
@@ -68,6 +79,28 @@ fn child() {
                         .await
                         .unwrap();
                 }
+            }
+            ["box-upload", db, src] => {
+                // Slow enough (latency and a bandwidth cap per part) to be killed mid-way.
+                let inner = LocalChannel::open(&dir).await.unwrap();
+                let config = FaultConfig {
+                    latency: Duration::from_millis(30),
+                    bandwidth: Some(4_000_000),
+                    ..FaultConfig::none(1)
+                };
+                let channel: Arc<dyn Channel> = Arc::new(FaultyChannel::new(inner, config));
+                let tgbox = TgBox::open(channel, Path::new(db), &basekey())
+                    .await
+                    .unwrap();
+                let none = Attributes::default();
+                let file = UploadFile {
+                    source: Path::new(src),
+                    dir: "/kill",
+                    name: None,
+                    mime: "",
+                    cattrs: &none,
+                };
+                tgbox.upload(file, Arc::new(NoProgress)).await.unwrap();
             }
             ["writer", base, n] => {
                 let (base, n): (u64, u64) = (base.parse().unwrap(), n.parse().unwrap());
@@ -335,5 +368,89 @@ fn two_writer_processes_at_once() {
         posted.dedup();
         assert_eq!(posted.len(), 30, "one new_message event per post");
         assert_eq!(counters(&dir), (31, 31));
+    });
+}
+
+#[test]
+fn an_upload_killed_mid_way_resumes_where_it_stopped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("chan");
+    let db = tmp.path().join("box.db");
+    let src = tmp.path().join("big.bin");
+    let size = 12 * 1024 * 1024 + 77;
+    std::fs::write(&src, pattern(42, size)).unwrap();
+    block_on(async {
+        let channel: Arc<dyn Channel> = Arc::new(
+            LocalChannel::create(&dir, &format!("{BOX_TITLE_PREFIX}kill"), "", false)
+                .await
+                .unwrap(),
+        );
+        TgBox::make(
+            channel,
+            MakeBox {
+                localbox: &db,
+                basekey: &basekey(),
+                box_salt: None,
+                photo: None,
+                session: SessionInfo::offline().unwrap(),
+            },
+        )
+        .await
+        .unwrap();
+    });
+    let mode = format!("box-upload:{}:{}", db.display(), src.display());
+    let mut child = spawn_child(&dir, &mode, None);
+    // Wait until some parts are acknowledged, then kill -9.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let acked = loop {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the child never got going"
+        );
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the child finished ({status}) before it could be killed");
+        }
+        let lb = LocalBox::open(&db).unwrap();
+        let parts = lb
+            .journal_pending()
+            .unwrap()
+            .first()
+            .map(|p| lb.journal_parts(&p.file_salt).unwrap().len());
+        if parts.is_some_and(|n| n >= 4) {
+            break parts.unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    block_on(async {
+        let channel: Arc<dyn Channel> = Arc::new(LocalChannel::open(&dir).await.unwrap());
+        assert!(
+            all_messages(channel.as_ref()).await.unwrap().is_empty(),
+            "nothing was posted yet"
+        );
+        let tgbox = TgBox::open(channel.clone(), &db, &basekey()).await.unwrap();
+        let pending = tgbox.localbox().journal_pending().unwrap();
+        assert_eq!(pending.len(), 1);
+        let before = tgbox
+            .localbox()
+            .journal_parts(&pending[0].file_salt)
+            .unwrap()
+            .len();
+        assert!(before >= acked, "acknowledged parts survive the kill");
+        let finished = tgbox.resume_uploads(Arc::new(NoProgress)).await.unwrap();
+        assert_eq!(finished.len(), 1, "the upload continued and finished");
+        assert!(tgbox.localbox().journal_pending().unwrap().is_empty());
+        let out = tmp.path().join("out.bin");
+        tgbox
+            .download(finished[0].id, &out, Arc::new(NoProgress))
+            .await
+            .unwrap();
+        assert!(
+            std::fs::read(&out).unwrap() == pattern(42, size),
+            "the resumed upload is the file"
+        );
+        let leftovers = std::fs::read_dir(dir.join("tmp")).unwrap().count();
+        assert_eq!(leftovers, 0, "the parts were joined and removed");
     });
 }

@@ -9,6 +9,7 @@
 
 mod crashpoint;
 mod fsio;
+mod parts;
 mod records;
 mod store;
 
@@ -29,7 +30,7 @@ use super::limits::{Limits, READ_MAX, check_read_len};
 use super::stamps::random_in;
 use super::types::{
     Capabilities, ChannelHeader, DocumentId, Event, EventFilter, EventId, Message, MessageId,
-    Photo, Upload,
+    Photo, Upload, UploadToken,
 };
 
 /// A channel in a local directory.
@@ -185,6 +186,28 @@ impl Channel for LocalChannel {
         // The guard moves into the commit: once the commit runs it finishes even if this
         // future is dropped, and the guard's clean-up then finds the file already renamed.
         blocking(move || store.post(&staged.0, &caption)).await
+    }
+
+    async fn begin_upload(&self, size: u64) -> Result<UploadToken> {
+        let store = self.store.clone();
+        blocking(move || store.begin_parts(size)).await
+    }
+
+    async fn upload_part(&self, token: &UploadToken, index: u32, bytes: Bytes) -> Result<()> {
+        let (store, token) = (self.store.clone(), token.clone());
+        blocking(move || store.put_part(&token, index, &bytes)).await
+    }
+
+    async fn commit_upload(
+        &self,
+        token: &UploadToken,
+        name: &str,
+        mime: &str,
+        caption: &str,
+    ) -> Result<Message> {
+        let (store, token) = (self.store.clone(), token.clone());
+        let (name, mime, caption) = (name.to_owned(), mime.to_owned(), caption.to_owned());
+        blocking(move || store.commit_parts(&token, &name, &mime, &caption)).await
     }
 
     async fn replace_document(

@@ -612,7 +612,12 @@ impl Store {
                     .and_then(|t| t.elapsed().ok())
                     .is_some_and(|age| age > TMP_MAX_AGE);
                 if old {
-                    remove_if_exists(&entry.path())?;
+                    if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                        // The parts of an abandoned upload in parts.
+                        let _ = fs::remove_dir_all(entry.path());
+                    } else {
+                        remove_if_exists(&entry.path())?;
+                    }
                     report
                         .tmp
                         .push(entry.file_name().to_string_lossy().into_owned());
