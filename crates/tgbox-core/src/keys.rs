@@ -279,6 +279,26 @@ impl ScryptParams {
         1u64 << self.log_n
     }
 
+    /// The salt.
+    pub fn salt(&self) -> &[u8] {
+        &self.salt
+    }
+
+    /// `r`.
+    pub fn r(&self) -> u32 {
+        self.r
+    }
+
+    /// `p`.
+    pub fn p(&self) -> u32 {
+        self.p
+    }
+
+    /// The derived key's length.
+    pub fn dklen(&self) -> usize {
+        self.dklen
+    }
+
     /// `128·r·(N+p+2)` bytes: what the reference passes as `maxmem`.
     ///
     /// # Errors

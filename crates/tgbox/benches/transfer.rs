@@ -19,7 +19,10 @@ use tgbox_core::keys::{DEFAULT_SCRYPT_SALT, ScryptParams};
 use tgbox_core::{Attributes, BaseKey};
 
 fn env(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn basekey() -> BaseKey {
@@ -58,7 +61,13 @@ async fn new_box(root: &Path, channel: Arc<dyn Channel>) -> TgBox {
     let db = root.join("box.db");
     TgBox::make(
         channel,
-        MakeBox { localbox: &db, basekey: &basekey(), box_salt: None, photo: None, session: SessionInfo::offline().unwrap() },
+        MakeBox {
+            localbox: &db,
+            basekey: &basekey(),
+            box_salt: None,
+            photo: None,
+            session: SessionInfo::offline().unwrap(),
+        },
     )
     .await
     .unwrap()
@@ -66,7 +75,11 @@ async fn new_box(root: &Path, channel: Arc<dyn Channel>) -> TgBox {
 
 fn main() {
     let rss_mode = std::env::args().skip(1).any(|a| a == "rss");
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     let tmp = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     rt.block_on(async {
         let none = Attributes::default();

@@ -12,6 +12,7 @@ mod boxdata;
 mod dirs;
 mod files;
 mod journal;
+mod meta;
 mod schema;
 
 use std::path::{Path, PathBuf};

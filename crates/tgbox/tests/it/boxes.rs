@@ -679,3 +679,71 @@ fn an_interrupted_download_resumes_and_still_verifies_the_whole_file() {
         );
     });
 }
+
+#[test]
+fn refusals_of_bad_boxes_and_oversized_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    block_on(async {
+        // A channel that is not a box: no salt in its description.
+        let plain: Arc<dyn Channel> =
+            Arc::new(MemoryChannel::create("just a channel", "", false).unwrap());
+        let db = tmp.path().join("clone.db");
+        let err = TgBox::clone_from(
+            plain,
+            &db,
+            &basekey("p"),
+            SessionInfo::offline().unwrap(),
+            &NoProgress,
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(err, Error::NotABox(_)), "{err}");
+        assert!(!db.exists());
+
+        // A corrupt LocalBox and an SQLite file that is not a LocalBox.
+        let channel: Arc<dyn Channel> =
+            Arc::new(MemoryChannel::create(&format!("{BOX_TITLE_PREFIX}x"), "", false).unwrap());
+        let junk = tmp.path().join("junk.db");
+        std::fs::write(&junk, vec![0x5a; 8192]).unwrap();
+        let err = TgBox::open(channel.clone(), &junk, &basekey("p"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::LocalBox { .. }), "{err}");
+        assert!(err.to_string().contains("junk.db"), "{err}");
+        let good = tmp.path().join("box.db");
+        let tgbox = make(channel.clone(), &good, "p").await;
+        let params = ScryptParams::new(b"custom salt".to_vec(), 1 << 15, 8, 2, 32).unwrap();
+        tgbox.localbox().remember_scrypt(&params).unwrap();
+        let back = tgbox.localbox().scrypt_params().unwrap().unwrap();
+        assert_eq!(
+            (back.salt(), back.n(), back.r(), back.p(), back.dklen()),
+            (&b"custom salt"[..], 1 << 15, 8, 2, 32)
+        );
+        let mut bytes = std::fs::read(&good).unwrap();
+        let half = bytes.len() / 2;
+        bytes.truncate(half);
+        let cut = tmp.path().join("cut.db");
+        std::fs::write(&cut, &bytes).unwrap();
+        assert!(
+            TgBox::open(channel.clone(), &cut, &basekey("p"))
+                .await
+                .is_err(),
+            "a truncated LocalBox is refused"
+        );
+
+        // A file over the document limit (no splitting): refused before a byte is sent.
+        let big = tmp.path().join("big.sparse");
+        std::fs::File::create(&big)
+            .unwrap()
+            .set_len(2_100_000_000)
+            .unwrap();
+        let none = Attributes::default();
+        let err = tgbox
+            .upload(upload_args(&big, "/d", &none), Arc::new(NoProgress))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("2100000"), "{err}");
+        assert!(all_messages(channel.as_ref()).await.unwrap().is_empty());
+        assert!(tgbox.localbox().journal_pending().unwrap().is_empty());
+    });
+}
