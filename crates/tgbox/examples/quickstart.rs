@@ -27,34 +27,72 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         files.push(PathBuf::from(file!()));
     }
     if dir.join("channel").exists() {
-        return Err(format!("{} already holds a quickstart box; remove it or pick another DIR", dir.display()).into());
+        return Err(format!(
+            "{} already holds a quickstart box; remove it or pick another DIR",
+            dir.display()
+        )
+        .into());
     }
     std::fs::create_dir_all(&dir)?;
 
     // The reference's phrase: six words of its wordlist.
     let phrase = Phrase::generate(6, &mut OsEntropy)?;
-    println!("phrase (write it down; it is the only key): {}", String::from_utf8_lossy(phrase.expose_secret()));
+    println!(
+        "phrase (write it down; it is the only key): {}",
+        String::from_utf8_lossy(phrase.expose_secret())
+    );
     let params = ScryptParams::default();
     let derive = |p: &Phrase| BaseKey::derive(p.expose_secret(), &params);
     let basekey = tokio::task::block_in_place(|| derive(&phrase))?;
 
-    let channel: Arc<dyn Channel> =
-        Arc::new(LocalChannel::create(dir.join("channel"), &format!("{BOX_TITLE_PREFIX}Quickstart"), "", false).await?);
+    let channel: Arc<dyn Channel> = Arc::new(
+        LocalChannel::create(
+            dir.join("channel"),
+            &format!("{BOX_TITLE_PREFIX}Quickstart"),
+            "",
+            false,
+        )
+        .await?,
+    );
     let localbox = dir.join("box.tgbox");
     let tgbox = TgBox::make(
         channel.clone(),
-        MakeBox { localbox: &localbox, basekey: &basekey, box_salt: None, photo: None, session: SessionInfo::offline()? },
+        MakeBox {
+            localbox: &localbox,
+            basekey: &basekey,
+            box_salt: None,
+            photo: None,
+            session: SessionInfo::offline()?,
+        },
     )
     .await?;
     tgbox.localbox().remember_scrypt(&params)?;
-    println!("made a box in local:{} with its LocalBox {}", dir.join("channel").display(), localbox.display());
+    println!(
+        "made a box in local:{} with its LocalBox {}",
+        dir.join("channel").display(),
+        localbox.display()
+    );
 
     let none = Attributes::default();
     for file in &files {
         let f = tgbox
-            .upload(UploadFile { source: file, dir: "/quickstart", name: None, mime: "", cattrs: &none }, Arc::new(NoProgress))
+            .upload(
+                UploadFile {
+                    source: file,
+                    dir: "/quickstart",
+                    name: None,
+                    mime: "",
+                    cattrs: &none,
+                },
+                Arc::new(NoProgress),
+            )
             .await?;
-        println!("uploaded {} as file {} ({} bytes)", file.display(), f.id, f.info().size);
+        println!(
+            "uploaded {} as file {} ({} bytes)",
+            file.display(),
+            f.id,
+            f.info().size
+        );
     }
     let listing = tgbox.list_dir(Some("/quickstart")).await?;
     println!("/quickstart holds {} file(s)", listing.files.len());
@@ -63,14 +101,31 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for hit in tgbox.search(&filter).await? {
         let out = dir.join(format!("downloaded-{}-{}", hit.id, hit.name));
         let got = tgbox.download(hit.id, &out, Arc::new(NoProgress)).await?;
-        println!("downloaded file {} to {} ({} bytes, tag verified: {})", hit.id, out.display(), got.size, got.tag_checked);
+        println!(
+            "downloaded file {} to {} ({} bytes, tag verified: {})",
+            hit.id,
+            out.display(),
+            got.size,
+            got.tag_checked
+        );
     }
     drop(tgbox);
 
     // A second device: only the channel and the phrase.
     let again = dir.join("second-device.tgbox");
     let basekey = tokio::task::block_in_place(|| derive(&phrase))?;
-    let second = TgBox::clone_from(channel, &again, &basekey, SessionInfo::offline()?, &NoProgress).await?;
-    println!("opened the box again from its channel alone: {} file(s) in {}", second.files().await?.len(), again.display());
+    let second = TgBox::clone_from(
+        channel,
+        &again,
+        &basekey,
+        SessionInfo::offline()?,
+        &NoProgress,
+    )
+    .await?;
+    println!(
+        "opened the box again from its channel alone: {} file(s) in {}",
+        second.files().await?.len(),
+        again.display()
+    );
     Ok(())
 }
