@@ -141,14 +141,7 @@ impl TgBox {
         };
         let lb = blocking(move || partial.finish()).await?;
         let data = lb.unlock(basekey)?.1;
-        Ok(TgBox {
-            channel,
-            localbox: Arc::new(lb),
-            mainkey,
-            data,
-            index: Default::default(),
-            parallel: std::sync::atomic::AtomicUsize::new(4),
-        })
+        Ok(TgBox::assemble(channel, lb, mainkey, data))
     }
 }
 

@@ -13,7 +13,6 @@ use bytes::Bytes;
 use tokio::task::JoinHandle;
 
 use super::TgBox;
-use super::remote::read_header;
 use crate::channel::{ChannelError, ErrorKind};
 use crate::error::{Error, Result};
 use crate::pipe::async_to_sync;
@@ -110,21 +109,7 @@ impl TgBox {
             )));
         }
         let local = self.file(id).await?;
-        let msg_id = i32::try_from(id).map_err(|_| Error::NoSuchFile(id))?;
-        let ids = [msg_id];
-        let message = retrying(|| self.channel.get_messages(&ids))
-            .await?
-            .pop()
-            .flatten()
-            .ok_or(Error::NotABoxFile(msg_id))?;
-        // The LocalBox row must describe the document the message holds now.
-        let (header, _) = read_header(self.channel.as_ref(), &message, tgbox_core::ints::LEN24_MAX)
-            .await?
-            .ok_or(Error::NotABoxFile(msg_id))?;
-        if header.file_salt.as_bytes() != local.file.header.file_salt.as_bytes() {
-            return Err(Error::NotABoxFile(msg_id));
-        }
-        let doc = message.document.clone().ok_or(Error::NotABoxFile(msg_id))?;
+        let (msg_id, doc) = super::remote::current_document(self.channel.as_ref(), &local).await?;
         let start = local.file.header.payload_offset();
         let total = doc.size.saturating_sub(start);
 

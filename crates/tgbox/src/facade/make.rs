@@ -119,14 +119,7 @@ impl TgBox {
         let path = opts.localbox.to_path_buf();
         let lb = blocking(move || LocalBox::create(&path, &sealed)?.finish()).await?;
         let data = lb.unlock(opts.basekey)?.1;
-        Ok(TgBox {
-            channel,
-            localbox: Arc::new(lb),
-            mainkey: Arc::new(mainkey),
-            data,
-            index: Default::default(),
-            parallel: std::sync::atomic::AtomicUsize::new(4),
-        })
+        Ok(TgBox::assemble(channel, lb, Arc::new(mainkey), data))
     }
 }
 

@@ -55,6 +55,23 @@ pub(crate) async fn blocking<T: Send + 'static>(
 }
 
 impl TgBox {
+    /// A box from its parts, with an empty index and the default parallelism (4).
+    fn assemble(
+        channel: Arc<dyn Channel>,
+        lb: LocalBox,
+        mainkey: Arc<MainKey>,
+        data: BoxData,
+    ) -> TgBox {
+        TgBox {
+            channel,
+            localbox: Arc::new(lb),
+            mainkey,
+            data,
+            index: Default::default(),
+            parallel: std::sync::atomic::AtomicUsize::new(4),
+        }
+    }
+
     /// Opens a box from its LocalBox and its channel. The BaseKey must open the LocalBox, and
     /// the LocalBox must belong to this channel.
     ///
@@ -75,14 +92,7 @@ impl TgBox {
                 channel: header.id,
             });
         }
-        let tgbox = TgBox {
-            channel,
-            localbox: Arc::new(lb),
-            mainkey: Arc::new(mainkey),
-            data,
-            index: Default::default(),
-            parallel: std::sync::atomic::AtomicUsize::new(4),
-        };
+        let tgbox = TgBox::assemble(channel, lb, Arc::new(mainkey), data);
         tgbox.recover_uploads().await?;
         Ok(tgbox)
     }

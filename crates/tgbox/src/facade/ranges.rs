@@ -26,17 +26,7 @@ impl TgBox {
             return Ok(Vec::new());
         }
         let end = size.min(offset.saturating_add(len as u64));
-        let msg_id = i32::try_from(id).map_err(|_| Error::NoSuchFile(id))?;
-        let ids = [msg_id];
-        let message = retrying(|| self.channel.get_messages(&ids))
-            .await?
-            .pop()
-            .flatten()
-            .ok_or(Error::NotABoxFile(msg_id))?;
-        let doc = message.document.ok_or(Error::NotABoxFile(msg_id))?;
-        if doc.name != local.file.header.file_salt.to_b64() {
-            return Err(Error::NotABoxFile(msg_id));
-        }
+        let (msg_id, doc) = super::remote::current_document(self.channel.as_ref(), &local).await?;
         let block = BLOCK as u64;
         let blocks = padded_len(size) / block;
         let first = offset / block;

@@ -5,12 +5,31 @@ use tgbox_core::boxfile::{BoxFileHeader, PREFIX};
 use tgbox_core::ints::read_len24;
 
 use crate::channel::{Channel, Message, READ_MAX};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::retry::retrying;
 
 /// The first read: header and metadata of most box files fit (metadata is ~400 bytes without
 /// a preview).
 const FIRST_READ: usize = 16 * 1024;
+
+/// The message of file `local` and its document, checked to be the one the LocalBox row
+/// describes (the document is named after the FileSalt; a re-upload elsewhere changes it).
+pub(crate) async fn current_document(
+    channel: &dyn Channel,
+    local: &crate::localbox::LocalFile,
+) -> Result<(crate::channel::MessageId, crate::channel::Document)> {
+    let msg_id = i32::try_from(local.id).map_err(|_| Error::NoSuchFile(local.id))?;
+    let ids = [msg_id];
+    let message = retrying(|| channel.get_messages(&ids))
+        .await?
+        .pop()
+        .flatten()
+        .ok_or(Error::NotABoxFile(msg_id))?;
+    match message.document {
+        Some(doc) if doc.name == local.file.header.file_salt.to_b64() => Ok((msg_id, doc)),
+        _ => Err(Error::NotABoxFile(msg_id)),
+    }
+}
 
 /// A message's box-file header and the raw header region (`PREFIX … IV`), or `None` when the
 /// message has no document or the document is not a box file.

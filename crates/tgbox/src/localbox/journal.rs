@@ -185,6 +185,13 @@ impl LocalBox {
         let tx = conn
             .transaction()
             .map_err(self.sql("starting a transaction"))?;
+        self.forget_in(&tx, file_salt)?;
+        tx.commit()
+            .map_err(self.sql("committing the upload journal"))
+    }
+
+    /// Deletes an upload's entry and its acknowledged parts inside the caller's transaction.
+    fn forget_in(&self, tx: &rusqlite::Transaction<'_>, file_salt: &[u8; 32]) -> Result<()> {
         tx.execute(
             &format!("DELETE FROM {TABLE} WHERE FILE_SALT = ?1"),
             [&file_salt[..]],
@@ -195,8 +202,7 @@ impl LocalBox {
             [&file_salt[..]],
         )
         .map_err(self.sql("updating the upload journal"))?;
-        tx.commit()
-            .map_err(self.sql("committing the upload journal"))
+        Ok(())
     }
 
     /// Records the uploaded file's row and crosses its journal entry out, in one transaction.
@@ -220,16 +226,7 @@ impl LocalBox {
         if exists.is_none() {
             self.record_file_in(&tx, mainkey, row)?;
         }
-        tx.execute(
-            &format!("DELETE FROM {TABLE} WHERE FILE_SALT = ?1"),
-            [&file_salt[..]],
-        )
-        .map_err(self.sql("updating the upload journal"))?;
-        tx.execute(
-            "DELETE FROM TGBOX_RS_UPLOAD_PARTS WHERE FILE_SALT = ?1",
-            [&file_salt[..]],
-        )
-        .map_err(self.sql("updating the upload journal"))?;
+        self.forget_in(&tx, file_salt)?;
         tx.commit().map_err(self.sql("committing the upload"))
     }
 }

@@ -7,13 +7,12 @@ use std::sync::Arc;
 use tgbox::channel::conformance::{all_messages, block_on, pattern};
 use tgbox::channel::{Channel, FaultConfig, FaultyChannel, LocalChannel, MemoryChannel, Photo};
 use tgbox::{BOX_TITLE_PREFIX, Error, MakeBox, NoProgress, SessionInfo, TgBox, UploadFile};
-use tgbox_core::keys::{DEFAULT_SCRYPT_SALT, ScryptParams};
+use tgbox_core::keys::ScryptParams;
 use tgbox_core::{Attributes, BaseKey};
 
 /// Cheap scrypt for tests; the real parameters take a second and 1 GiB.
 fn basekey(phrase: &str) -> BaseKey {
-    let params = ScryptParams::new(DEFAULT_SCRYPT_SALT.to_vec(), 16384, 8, 1, 32).unwrap();
-    BaseKey::derive(phrase.as_bytes(), &params).unwrap()
+    crate::common::cheap_basekey(phrase)
 }
 
 async fn local_channel(dir: &Path, name: &str) -> Arc<dyn Channel> {
@@ -40,6 +39,14 @@ async fn make(channel: Arc<dyn Channel>, localbox: &Path, phrase: &str) -> TgBox
     )
     .await
     .unwrap()
+}
+
+/// A box on a fresh `memory:` channel.
+async fn memory_box(dir: &Path, name: &str) -> (Arc<dyn Channel>, TgBox) {
+    let channel: Arc<dyn Channel> =
+        Arc::new(MemoryChannel::create(&format!("{BOX_TITLE_PREFIX}{name}"), "", false).unwrap());
+    let tgbox = make(channel.clone(), &dir.join("box.db"), "p").await;
+    (channel, tgbox)
 }
 
 fn upload_args<'a>(source: &'a Path, dir: &'a str, cattrs: &'a Attributes) -> UploadFile<'a> {
@@ -431,10 +438,7 @@ fn downloads_ride_out_flood_waits_and_dropped_connections() {
 fn search_and_directories() {
     let tmp = tempfile::tempdir().unwrap();
     block_on(async {
-        let channel: Arc<dyn Channel> = Arc::new(
-            MemoryChannel::create(&format!("{BOX_TITLE_PREFIX}browse"), "", false).unwrap(),
-        );
-        let tgbox = make(channel, &tmp.path().join("box.db"), "p").await;
+        let (_channel, tgbox) = memory_box(tmp.path(), "browse").await;
         let none = Attributes::default();
         let mut tagged = Attributes::default();
         tagged.set("project", b"tgbox".to_vec());
@@ -575,10 +579,7 @@ fn a_directory_tree_uploads_in_parallel_and_keeps_its_shape() {
 fn byte_ranges_read_without_a_download() {
     let tmp = tempfile::tempdir().unwrap();
     block_on(async {
-        let channel: Arc<dyn Channel> = Arc::new(
-            MemoryChannel::create(&format!("{BOX_TITLE_PREFIX}ranges"), "", false).unwrap(),
-        );
-        let tgbox = make(channel, &tmp.path().join("box.db"), "p").await;
+        let (_channel, tgbox) = memory_box(tmp.path(), "ranges").await;
         let none = Attributes::default();
         for size in [1usize, 16, 17, 1000, 2_500_000] {
             let data = pattern(size as u64, size);
@@ -618,10 +619,7 @@ fn byte_ranges_read_without_a_download() {
 fn an_interrupted_download_resumes_and_still_verifies_the_whole_file() {
     let tmp = tempfile::tempdir().unwrap();
     block_on(async {
-        let channel: Arc<dyn Channel> = Arc::new(
-            MemoryChannel::create(&format!("{BOX_TITLE_PREFIX}resume"), "", false).unwrap(),
-        );
-        let tgbox = make(channel, &tmp.path().join("box.db"), "p").await;
+        let (_channel, tgbox) = memory_box(tmp.path(), "resume").await;
         let none = Attributes::default();
         let size = 3 * 524_288 + 1000;
         let data = pattern(5, size);

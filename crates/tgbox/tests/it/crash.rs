@@ -18,12 +18,10 @@ use tgbox::channel::{
 };
 use tgbox::localbox::LocalBox;
 use tgbox::{BOX_TITLE_PREFIX, MakeBox, NoProgress, SessionInfo, TgBox, UploadFile};
-use tgbox_core::keys::{DEFAULT_SCRYPT_SALT, ScryptParams};
 use tgbox_core::{Attributes, BaseKey};
 
 fn basekey() -> BaseKey {
-    let params = ScryptParams::new(DEFAULT_SCRYPT_SALT.to_vec(), 16384, 8, 1, 32).unwrap();
-    BaseKey::derive(b"crash phrase", &params).unwrap()
+    crate::common::cheap_basekey("crash phrase")
 }
 
 const DIR_VAR: &str = "TGBOX_CRASH_TEST_DIR";

@@ -14,7 +14,6 @@ use sha2::{Digest, Sha256};
 use tgbox::channel::conformance::{block_on, pattern};
 use tgbox::channel::{Channel, LocalChannel};
 use tgbox::{BOX_TITLE_PREFIX, MakeBox, NoProgress, SessionInfo, TgBox, UploadFile};
-use tgbox_core::keys::{DEFAULT_SCRYPT_SALT, ScryptParams};
 use tgbox_core::{Attributes, BaseKey};
 
 const PHRASE: &str = "interop phrase ✓";
@@ -23,8 +22,7 @@ const SCRYPT: [&str; 6] = ["--scrypt-n", "16384", "--scrypt-r", "8", "--scrypt-p
 const SIZES: [usize; 6] = [0, 1, 16, 524_288, 1_048_544, 3 * 1024 * 1024 + 5];
 
 fn basekey() -> BaseKey {
-    let params = ScryptParams::new(DEFAULT_SCRYPT_SALT.to_vec(), 16384, 8, 1, 32).unwrap();
-    BaseKey::derive(PHRASE.as_bytes(), &params).unwrap()
+    crate::common::cheap_basekey(PHRASE)
 }
 
 fn reference() -> (PathBuf, PathBuf) {

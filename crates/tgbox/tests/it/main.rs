@@ -2,6 +2,7 @@
 //! backend, the local layout as a contract, crashes and concurrent writers.
 
 mod boxes;
+mod common;
 mod conformance;
 mod crash;
 mod interop;
