@@ -9,3 +9,19 @@ pub fn cheap_basekey(phrase: &str) -> BaseKey {
     let params = ScryptParams::new(DEFAULT_SCRYPT_SALT.to_vec(), 16384, 8, 1, 32).unwrap();
     BaseKey::derive(phrase.as_bytes(), &params).unwrap()
 }
+
+/// Makes a box in `channel` with its LocalBox at `localbox`, for the phrase's cheap BaseKey.
+pub async fn make_box(
+    channel: std::sync::Arc<dyn tgbox::channel::Channel>,
+    localbox: &std::path::Path,
+    basekey: &BaseKey,
+) -> tgbox::TgBox {
+    let opts = tgbox::MakeBox {
+        localbox,
+        basekey,
+        box_salt: None,
+        photo: None,
+        session: tgbox::SessionInfo::offline().unwrap(),
+    };
+    tgbox::TgBox::make(channel, opts).await.unwrap()
+}

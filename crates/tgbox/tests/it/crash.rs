@@ -17,7 +17,7 @@ use tgbox::channel::{
     Message, Upload,
 };
 use tgbox::localbox::LocalBox;
-use tgbox::{BOX_TITLE_PREFIX, MakeBox, NoProgress, SessionInfo, TgBox, UploadFile};
+use tgbox::{BOX_TITLE_PREFIX, NoProgress, TgBox, UploadFile};
 use tgbox_core::{Attributes, BaseKey};
 
 fn basekey() -> BaseKey {
@@ -383,18 +383,7 @@ fn an_upload_killed_mid_way_resumes_where_it_stopped() {
                 .await
                 .unwrap(),
         );
-        TgBox::make(
-            channel,
-            MakeBox {
-                localbox: &db,
-                basekey: &basekey(),
-                box_salt: None,
-                photo: None,
-                session: SessionInfo::offline().unwrap(),
-            },
-        )
-        .await
-        .unwrap();
+        crate::common::make_box(channel, &db, &basekey()).await;
     });
     let mode = format!("box-upload:{}:{}", db.display(), src.display());
     let mut child = spawn_child(&dir, &mode, None);

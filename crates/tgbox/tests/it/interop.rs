@@ -13,7 +13,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tgbox::channel::conformance::{block_on, pattern};
 use tgbox::channel::{Channel, LocalChannel};
-use tgbox::{BOX_TITLE_PREFIX, MakeBox, NoProgress, SessionInfo, TgBox, UploadFile};
+use tgbox::{BOX_TITLE_PREFIX, NoProgress, SessionInfo, TgBox, UploadFile};
 use tgbox_core::{Attributes, BaseKey};
 
 const PHRASE: &str = "interop phrase ✓";
@@ -175,18 +175,7 @@ fn our_box_opens_and_downloads_in_the_reference() {
                 .await
                 .unwrap(),
         );
-        let tgbox = TgBox::make(
-            channel,
-            MakeBox {
-                localbox: &db,
-                basekey: &basekey(),
-                box_salt: None,
-                photo: None,
-                session: SessionInfo::offline().unwrap(),
-            },
-        )
-        .await
-        .unwrap();
+        let tgbox = crate::common::make_box(channel, &db, &basekey()).await;
         let mut cattrs = Attributes::default();
         cattrs.set("comment", b"from rust".to_vec());
         for (i, size) in SIZES.iter().enumerate() {
