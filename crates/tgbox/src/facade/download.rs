@@ -189,7 +189,15 @@ impl TgBox {
         let verified = decrypt
             .await
             .map_err(|e| Error::InvalidInput(format!("the decryption thread failed: {e}")))?;
-        let outcome = fetched.and_then(|()| verified.map_err(Error::from));
+        let outcome = fetched.and_then(|()| {
+            verified.map_err(|e| match e {
+                // A full disk, say: name the file, not just the OS's words.
+                tgbox_core::Error::Io(io) => {
+                    Error::io(format!("cannot write {}", out.display()), io)
+                }
+                other => other.into(),
+            })
+        });
         let verified = match outcome {
             Ok(v) => v,
             Err(e) => {
