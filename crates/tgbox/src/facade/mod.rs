@@ -5,9 +5,11 @@
 mod browse;
 mod clone;
 mod download;
+mod edit;
 mod make;
 mod ranges;
 mod remote;
+mod sync;
 mod upload;
 mod upload_many;
 
@@ -22,7 +24,9 @@ use crate::localbox::{BoxData, LocalBox};
 
 pub use browse::DirListing;
 pub use download::Downloaded;
+pub use edit::Edit;
 pub use make::{BOX_TITLE_PREFIX, MakeBox, SessionInfo, box_salt_from_about};
+pub use sync::SyncReport;
 pub use upload::UploadFile;
 pub use upload_many::{BatchItem, BatchResult};
 

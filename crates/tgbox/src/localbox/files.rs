@@ -51,6 +51,19 @@ impl RawFileRow {
     pub fn id(&self) -> i64 {
         self.id
     }
+
+    /// The caption blob (`UPDATED_METADATA`), if any.
+    pub fn updated(&self) -> Option<&[u8]> {
+        self.updated.as_deref().filter(|b| !b.is_empty())
+    }
+
+    /// The header region with a correct length field (see `canonical_header`).
+    ///
+    /// # Errors
+    /// [`Error::Protocol`] for a region that is not a box-file header.
+    pub fn canonical_metadata(&self) -> Result<Vec<u8>> {
+        Ok(canonical_header(&self.metadata)?)
+    }
 }
 
 const ROW_SELECT: &str =
@@ -333,6 +346,66 @@ impl LocalBox {
             .map_err(self.sql("listing files"))?;
         rows.collect::<rusqlite::Result<Vec<_>>>()
             .map_err(self.sql("listing files"))
+    }
+
+    /// Sets a file's caption blob (`UPDATED_METADATA`, `None` for no updates) and, when its
+    /// directory or name changed, its `PPATH_HEAD` and `FINGERPRINT`, in one transaction
+    /// (spec §3.7; the reference commits them one by one).
+    ///
+    /// # Errors
+    /// [`Error::FingerprintExists`] when another file has the new path (a file never collides
+    /// with itself, unlike in the reference); [`Error::NoSuchFile`]; [`Error::LocalBox`].
+    pub fn update_file(
+        &self,
+        mainkey: &MainKey,
+        id: i64,
+        updated: Option<&[u8]>,
+        dir: &str,
+        name: &str,
+        check_fingerprint: bool,
+    ) -> Result<()> {
+        let fingerprint = paths::fingerprint(mainkey, &paths::join(dir, name));
+        let mut conn = self.lock();
+        let tx = conn
+            .transaction()
+            .map_err(self.sql("starting a transaction"))?;
+        let clash: Option<i64> = tx
+            .query_row(
+                "SELECT ID FROM FILES WHERE FINGERPRINT = ?1 AND ID != ?2",
+                params![&fingerprint[..], id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.sql("checking the path"))?;
+        if let (true, Some(other)) = (check_fingerprint, clash) {
+            return Err(Error::FingerprintExists(other));
+        }
+        let head = self.insert_path_in(&tx, mainkey, dir)?;
+        let n = tx
+            .execute(
+                "UPDATE FILES SET UPDATED_METADATA = ?2, PPATH_HEAD = ?3, FINGERPRINT = ?4 WHERE ID = ?1",
+                params![id, updated, &head[..], &fingerprint[..]],
+            )
+            .map_err(self.sql("updating the file row"))?;
+        if n == 0 {
+            return Err(Error::NoSuchFile(id));
+        }
+        tx.commit().map_err(self.sql("committing the file row"))
+    }
+
+    /// Replaces a file's row (a document re-uploaded in place) in one transaction.
+    ///
+    /// # Errors
+    /// As [`LocalBox::record_file`].
+    pub fn replace_file(&self, mainkey: &MainKey, row: &NewFileRow<'_>) -> Result<()> {
+        let mut conn = self.lock();
+        let tx = conn
+            .transaction()
+            .map_err(self.sql("starting a transaction"))?;
+        tx.execute("DELETE FROM FILES WHERE ID = ?1", [row.id])
+            .map_err(self.sql("replacing a file row"))?;
+        self.record_file_in(&tx, mainkey, row)?;
+        tx.commit().map_err(self.sql("committing the file row"))
     }
 
     /// Deletes file rows (not their directories).

@@ -745,3 +745,141 @@ fn refusals_of_bad_boxes_and_oversized_files() {
         assert!(tgbox.localbox().journal_pending().unwrap().is_empty());
     });
 }
+
+/// Name, directory, size and attributes of every file, by id: what two users must agree on.
+async fn view(tgbox: &TgBox) -> Vec<(i64, String, Option<String>, u64, Attributes)> {
+    let mut v: Vec<_> = tgbox
+        .files()
+        .await
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f.id,
+                f.info().name.clone(),
+                f.info().dir.clone(),
+                f.info().size,
+                f.info().cattrs.clone(),
+            )
+        })
+        .collect();
+    v.sort_by_key(|x| x.0);
+    v
+}
+
+#[test]
+fn edits_travel_through_the_channel_and_deep_sync_brings_another_user_in_step() {
+    let tmp = tempfile::tempdir().unwrap();
+    block_on(async {
+        let channel = local_channel(&tmp.path().join("chan"), "shared").await;
+        let alice = make(channel.clone(), &tmp.path().join("alice.db"), "p").await;
+        let none = Attributes::default();
+        let mut ids = Vec::new();
+        for i in 0..4u64 {
+            let src = tmp.path().join(format!("f{i}.txt"));
+            std::fs::write(&src, pattern(i, 100 + i as usize)).unwrap();
+            ids.push(
+                alice
+                    .upload(upload_args(&src, "/docs", &none), Arc::new(NoProgress))
+                    .await
+                    .unwrap()
+                    .id,
+            );
+        }
+        // Bob opens the same box on another device.
+        let bob = TgBox::clone_from(
+            channel.clone(),
+            &tmp.path().join("bob.db"),
+            &basekey("p"),
+            SessionInfo::offline().unwrap(),
+            &NoProgress,
+        )
+        .await
+        .unwrap();
+        assert_eq!(view(&alice).await, view(&bob).await);
+
+        // Alice renames, moves, tags, deletes and uploads; Bob syncs.
+        let renamed = alice
+            .edit(ids[0], &[tgbox::Edit::Rename("renamed ✓.txt".into())])
+            .await
+            .unwrap();
+        assert_eq!(renamed.info().name, "renamed ✓.txt");
+        let moved = alice
+            .edit(
+                ids[1],
+                &[
+                    tgbox::Edit::Move("/archive/2026".into()),
+                    tgbox::Edit::SetAttr("tag".into(), b"old".to_vec()),
+                ],
+            )
+            .await
+            .unwrap();
+        assert_eq!(moved.info().dir.as_deref(), Some("/archive/2026"));
+        assert_eq!(moved.info().cattrs.get("tag"), Some(&b"old"[..]));
+        let back = alice
+            .edit(
+                ids[1],
+                &[tgbox::Edit::MoveBack, tgbox::Edit::RemoveAttr("tag".into())],
+            )
+            .await
+            .unwrap();
+        assert_eq!(back.info().dir.as_deref(), Some("/docs"));
+        assert_eq!(back.info().cattrs.get("tag"), None);
+        alice
+            .edit(ids[2], &[tgbox::Edit::Move("/archive".into())])
+            .await
+            .unwrap();
+        let taken = alice
+            .edit(ids[3], &[tgbox::Edit::Rename("renamed ✓.txt".into())])
+            .await
+            .unwrap_err();
+        assert!(matches!(taken, Error::FingerprintExists(_)), "{taken}");
+        assert_eq!(alice.delete(&[ids[3]]).await.unwrap(), 1);
+        let src = tmp.path().join("new.bin");
+        std::fs::write(&src, b"new").unwrap();
+        let added = alice
+            .upload(upload_args(&src, "/docs", &none), Arc::new(NoProgress))
+            .await
+            .unwrap()
+            .id;
+
+        let report = bob.sync_deep(&NoProgress).await.unwrap();
+        assert_eq!(report.added, [added]);
+        assert_eq!(report.removed, [ids[3]]);
+        // File 2 went there and back: its caption is empty again, nothing to update.
+        assert_eq!(report.updated, [ids[0], ids[2]], "{report:?}");
+        assert!(report.skipped.is_empty(), "{report:?}");
+        assert_eq!(view(&alice).await, view(&bob).await);
+        let mut filter = tgbox::SearchFilter::default();
+        filter.include.scope = vec!["/archive".into()];
+        let found: Vec<_> = bob
+            .search(&filter)
+            .await
+            .unwrap()
+            .iter()
+            .map(|f| (f.id, f.dir.clone()))
+            .collect();
+        assert_eq!(
+            found.len(),
+            1,
+            "the index follows a sync: {found:?} {:?}",
+            view(&bob).await
+        );
+
+        // A second sync has nothing to do and reads no metadata: the listing only (one page,
+        // then the empty page that ends the walk).
+        let again = bob.sync_deep(&NoProgress).await.unwrap();
+        assert_eq!(
+            (again.added.len(), again.updated.len(), again.removed.len()),
+            (0, 0, 0)
+        );
+        assert_eq!(again.requests, 2);
+        // Alice's own LocalBox agrees with the channel too.
+        let own = alice.sync_deep(&NoProgress).await.unwrap();
+        assert_eq!(
+            (own.added.len(), own.updated.len(), own.removed.len()),
+            (0, 0, 0),
+            "{own:?}"
+        );
+    });
+}

@@ -236,3 +236,88 @@ fn our_box_opens_and_downloads_in_the_reference() {
         assert_eq!(got["hmac_verified"], true);
     }
 }
+
+#[test]
+#[ignore = "needs the Python reference: run by scripts/test.sh"]
+fn edits_and_deletions_cross_both_ways() {
+    let tmp = tempfile::tempdir().unwrap();
+    let chan = tmp.path().join("chan");
+    let db = tmp.path().join("ref.db");
+    let dbs = db.to_str().unwrap().to_owned();
+    let mut made = vec!["--phrase", PHRASE, "--name", "Edits"];
+    made.extend(SCRYPT);
+    made.extend(["--localbox", &dbs]);
+    ref_box("make-box", &chan, &made);
+    let upload = |i: usize| {
+        let src = tmp.path().join(format!("e{i}.txt"));
+        std::fs::write(&src, pattern(300 + i as u64, 1000 + i)).unwrap();
+        let mut args = box_args(&dbs);
+        args.extend([src.to_str().unwrap(), "--path", "/edits", "--no-preview"]);
+        ref_box("upload", &chan, &args)["id"].as_i64().unwrap()
+    };
+    let ids: Vec<i64> = (0..3).map(upload).collect();
+    let added = block_on(async {
+        let channel: Arc<dyn Channel> = Arc::new(LocalChannel::open(&chan).await.unwrap());
+        let ours = TgBox::clone_from(
+            channel,
+            &tmp.path().join("ours.db"),
+            &basekey(),
+            SessionInfo::offline().unwrap(),
+            &NoProgress,
+        )
+        .await
+        .unwrap();
+        // The reference renames one, deletes one, adds one; we sync.
+        let (a, b) = (ids[0].to_string(), ids[1].to_string());
+        let mut args = box_args(&dbs);
+        args.extend(["--id", &a, "--name", "by reference ✓.txt"]);
+        ref_box("rename", &chan, &args);
+        let mut args = box_args(&dbs);
+        args.extend(["--id", &b]);
+        ref_box("remove", &chan, &args);
+        let added = upload(3);
+        let report = ours.sync_deep(&NoProgress).await.unwrap();
+        assert_eq!(
+            (
+                report.added.clone(),
+                report.updated.clone(),
+                report.removed.clone()
+            ),
+            (vec![added], vec![ids[0]], vec![ids[1]])
+        );
+        assert!(report.skipped.is_empty(), "{report:?}");
+        assert_eq!(
+            ours.file(ids[0]).await.unwrap().info().name,
+            "by reference ✓.txt"
+        );
+
+        // We rename, move and tag; the reference reads the channel and sees it.
+        ours.edit(
+            ids[2],
+            &[
+                tgbox::Edit::Rename("by rust ✓.txt".into()),
+                tgbox::Edit::SetAttr("k".into(), b"v".to_vec()),
+            ],
+        )
+        .await
+        .unwrap();
+        ours.edit(added, &[tgbox::Edit::Move("/moved/by rust".into())])
+            .await
+            .unwrap();
+        assert_eq!(ours.delete(&[ids[0]]).await.unwrap(), 1);
+        added
+    });
+    let mut args = box_args(&dbs);
+    args.push("--remote");
+    let listed = ref_box("list", &chan, &args);
+    let files = listed["files"].as_array().unwrap();
+    let by_id = |id: i64| files.iter().find(|f| f["id"].as_i64() == Some(id)).cloned();
+    assert!(by_id(ids[0]).is_none(), "our deletion: {listed}");
+    let renamed = by_id(ids[2]).expect("the renamed file");
+    assert_eq!(renamed["file_name"], "by rust ✓.txt");
+    assert_eq!(renamed["cattrs_utf8"]["k"], "v", "{renamed}");
+    assert_eq!(
+        by_id(added).expect("the moved file")["file_path"],
+        "/moved/by rust"
+    );
+}
