@@ -4,65 +4,18 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use tgbox_core::boxfile::{KeyRef, NO_FOLDER};
-use tgbox_core::{BaseKey, MainKey, b64};
+use tgbox_core::{BaseKey, MainKey};
 
 use super::make::{SessionInfo, box_salt_from_about};
-use super::remote::read_header;
+use super::remote::{decrypt_message, record_all};
 use super::{TgBox, blocking};
 use crate::channel::Channel;
 use crate::error::{Error, Result};
-use crate::localbox::{LocalBox, NewBoxData, NewFileRow, seal_box_data};
+use crate::localbox::{LocalBox, NewBoxData, seal_box_data};
 use crate::progress::Progress;
 
 /// Messages per page of the walk.
 const PAGE: usize = 100;
-
-/// A box file of the channel, decrypted, ready to be recorded.
-struct Found {
-    id: i64,
-    date: i64,
-    header_region: Vec<u8>,
-    file: tgbox_core::boxfile::DecryptedBoxFile,
-    caption_blob: Option<Vec<u8>>,
-}
-
-/// Decrypts one message's box file with the MainKey; `Ok(None)` for anything that is not a
-/// box file of this box.
-async fn decrypt_message(
-    channel: &dyn Channel,
-    message: &crate::channel::Message,
-    mainkey: &MainKey,
-    box_salt: &tgbox_core::BoxSalt,
-) -> Result<Option<std::result::Result<Found, ()>>> {
-    let Some((header, region)) = read_header(channel, message, tgbox_core::ints::LEN24_MAX).await?
-    else {
-        return Ok(None);
-    };
-    if header.box_salt.as_bytes() != box_salt.as_bytes() {
-        // A file forwarded in from another box: it needs a stored key (sharing), not ours.
-        return Ok(None);
-    }
-    let mut file = match header.decrypt(KeyRef::Main(mainkey)) {
-        Ok(f) => f,
-        Err(_) => return Ok(Some(Err(()))),
-    };
-    let mut caption_blob = None;
-    if !message.caption.is_empty()
-        && file
-            .apply_caption(&message.caption, Some(mainkey))
-            .unwrap_or(false)
-    {
-        caption_blob = b64::decode(&message.caption).ok();
-    }
-    Ok(Some(Ok(Found {
-        id: i64::from(message.id),
-        date: message.date,
-        header_region: region,
-        file,
-        caption_blob,
-    })))
-}
 
 impl TgBox {
     /// Opens the box in `channel` with the phrase's BaseKey and rebuilds its LocalBox at
@@ -143,34 +96,4 @@ impl TgBox {
         let data = lb.unlock(basekey)?.1;
         Ok(TgBox::assemble(channel, lb, mainkey, data))
     }
-}
-
-/// Records one page of found files in one transaction.
-fn record_all(lb: &LocalBox, mainkey: &MainKey, found: &[Found]) -> Result<()> {
-    let dirs: Vec<String> = found
-        .iter()
-        .map(|f| {
-            f.file
-                .info
-                .dir
-                .clone()
-                .unwrap_or_else(|| NO_FOLDER.to_owned())
-        })
-        .collect();
-    let rows: Vec<NewFileRow<'_>> = found
-        .iter()
-        .zip(&dirs)
-        .map(|(f, dir)| NewFileRow {
-            id: f.id,
-            upload_time: f.date,
-            metadata: &f.header_region,
-            dir,
-            name: &f.file.info.name,
-            filekey: f.file.filekey(),
-            foreign_key: false,
-            updated_metadata: f.caption_blob.as_deref(),
-            check_fingerprint: false,
-        })
-        .collect();
-    lb.record_files(mainkey, &rows)
 }

@@ -74,3 +74,93 @@ pub(crate) async fn read_header(
         Err(_) => Ok(None),
     }
 }
+
+/// A box file of the channel, decrypted, ready to be recorded.
+pub(crate) struct Found {
+    pub id: i64,
+    pub date: i64,
+    pub header_region: Vec<u8>,
+    pub file: tgbox_core::boxfile::DecryptedBoxFile,
+    pub caption_blob: Option<Vec<u8>>,
+    /// The row replaces one with the same id (a document re-uploaded in place).
+    pub replaces: bool,
+}
+
+/// The caption as readers see it: a placeholder (`<…`, protocol §10.4) counts as none.
+pub(crate) fn effective_caption(caption: &str) -> &str {
+    if caption.starts_with('<') {
+        ""
+    } else {
+        caption
+    }
+}
+
+/// Decrypts one message's box file with the MainKey: `Ok(None)` for anything that is not a
+/// box file of this box (no document, another box's forwarded file), `Ok(Some(Err(())))` for
+/// one of this box that the MainKey does not open.
+pub(crate) async fn decrypt_message(
+    channel: &dyn Channel,
+    message: &crate::channel::Message,
+    mainkey: &tgbox_core::MainKey,
+    box_salt: &tgbox_core::BoxSalt,
+) -> Result<Option<std::result::Result<Found, ()>>> {
+    let Some((header, region)) = read_header(channel, message, tgbox_core::ints::LEN24_MAX).await?
+    else {
+        return Ok(None);
+    };
+    if header.box_salt.as_bytes() != box_salt.as_bytes() {
+        // A file forwarded in from another box: it needs a stored key (sharing), not ours.
+        return Ok(None);
+    }
+    let Ok(mut file) = header.decrypt(tgbox_core::boxfile::KeyRef::Main(mainkey)) else {
+        return Ok(Some(Err(())));
+    };
+    let caption = effective_caption(&message.caption);
+    let mut caption_blob = None;
+    if !caption.is_empty() && file.apply_caption(caption, Some(mainkey)).unwrap_or(false) {
+        caption_blob = tgbox_core::b64::decode(caption).ok();
+    }
+    Ok(Some(Ok(Found {
+        id: i64::from(message.id),
+        date: message.date,
+        header_region: region,
+        file,
+        caption_blob,
+        replaces: false,
+    })))
+}
+
+/// Records found files in one transaction (a page of a clone or a sync).
+pub(crate) fn record_all(
+    lb: &crate::localbox::LocalBox,
+    mainkey: &tgbox_core::MainKey,
+    found: &[Found],
+) -> Result<()> {
+    let dirs: Vec<String> = found
+        .iter()
+        .map(|f| {
+            f.file
+                .info
+                .dir
+                .clone()
+                .unwrap_or_else(|| tgbox_core::boxfile::NO_FOLDER.to_owned())
+        })
+        .collect();
+    let rows: Vec<crate::localbox::NewFileRow<'_>> = found
+        .iter()
+        .zip(&dirs)
+        .map(|(f, dir)| crate::localbox::NewFileRow {
+            id: f.id,
+            upload_time: f.date,
+            metadata: &f.header_region,
+            dir,
+            name: &f.file.info.name,
+            filekey: f.file.filekey(),
+            foreign_key: false,
+            updated_metadata: f.caption_blob.as_deref(),
+            check_fingerprint: false,
+        })
+        .collect();
+    let replaced: Vec<i64> = found.iter().filter(|f| f.replaces).map(|f| f.id).collect();
+    lb.record_files_replacing(mainkey, &rows, &replaced)
+}

@@ -11,14 +11,12 @@
 
 use std::collections::HashMap;
 
-use tgbox_core::boxfile::{BoxFileHeader, KeyRef, NO_FOLDER};
+use tgbox_core::boxfile::{BoxFileHeader, NO_FOLDER};
 use tgbox_core::{b64, ints::LEN24_MAX};
 
-use super::remote::read_header;
+use super::remote::{decrypt_message, effective_caption, record_all};
 use super::{TgBox, blocking};
-use crate::channel::Message;
 use crate::error::{Error, Result};
-use crate::localbox::NewFileRow;
 use crate::progress::Progress;
 use crate::retry::retrying;
 
@@ -41,15 +39,6 @@ pub struct SyncReport {
 struct Known {
     file_salt: String,
     caption: String,
-}
-
-/// The caption as readers see it: a placeholder (`<…`, protocol §10.4) counts as none.
-fn effective(caption: &str) -> &str {
-    if caption.starts_with('<') {
-        ""
-    } else {
-        caption
-    }
 }
 
 impl TgBox {
@@ -82,34 +71,57 @@ impl TgBox {
             let page = retrying(|| self.channel.list_messages(after, 100)).await?;
             let Some(last) = page.last() else { break };
             after = last.id;
+            let mut found = Vec::new();
             for message in &page {
                 let id = i64::from(message.id);
                 let Some(doc) = &message.document else {
                     continue;
                 };
+                let caption = effective_caption(&message.caption);
                 let outcome = match known.remove(&id) {
                     Some(k) if k.file_salt == doc.name => {
-                        if k.caption == effective(&message.caption) {
+                        if k.caption == caption {
                             continue;
                         }
-                        self.merge_caption(id, effective(&message.caption))
+                        self.merge_caption(id, caption)
                             .await
                             .map(|()| report.updated.push(id))
                     }
                     prior => {
                         report.requests += 1;
-                        self.record_remote(message, prior.is_some())
-                            .await
-                            .map(|recorded| match (recorded, prior) {
-                                (true, Some(_)) => report.updated.push(id),
-                                (true, None) => report.added.push(id),
-                                _ => {}
-                            })
+                        match decrypt_message(
+                            self.channel.as_ref(),
+                            message,
+                            &self.mainkey,
+                            &self.data.box_salt,
+                        )
+                        .await
+                        {
+                            Ok(Some(Ok(mut f))) => {
+                                f.replaces = prior.is_some();
+                                if f.replaces {
+                                    report.updated.push(id)
+                                } else {
+                                    report.added.push(id)
+                                }
+                                found.push(f);
+                                Ok(())
+                            }
+                            Ok(Some(Err(()))) => Err(Error::NotABoxFile(message.id)),
+                            // Not a box file of this box: nothing to record.
+                            Ok(None) => Ok(()),
+                            Err(e) => Err(e),
+                        }
                     }
                 };
                 if let Err(e) = outcome {
                     report.skipped.push((message.id, e.to_string()));
                 }
+            }
+            if !found.is_empty() {
+                // One transaction per page, not per file.
+                let (lb, mk) = (self.localbox.clone(), self.mainkey.clone());
+                blocking(move || record_all(&lb, &mk, &found)).await?;
             }
             walked += page.len() as u64;
             progress.update(walked, None);
@@ -141,52 +153,5 @@ impl TgBox {
         let name = file.info().name.clone();
         let (lb, mk) = (self.localbox.clone(), self.mainkey.clone());
         blocking(move || lb.update_file(&mk, id, blob.as_deref(), &dir, &name, false)).await
-    }
-
-    /// Records a message's box file (new, or re-uploaded in place); `Ok(false)` for a
-    /// document that is not a box file of this box (another box's forwarded file, say).
-    async fn record_remote(&self, message: &Message, replace: bool) -> Result<bool> {
-        let Some((header, region)) = read_header(self.channel.as_ref(), message, LEN24_MAX).await?
-        else {
-            return Ok(false);
-        };
-        if header.box_salt.as_bytes() != self.data.box_salt.as_bytes() {
-            return Ok(false);
-        }
-        let mut file = header
-            .decrypt(KeyRef::Main(&self.mainkey))
-            .map_err(|_| Error::NotABoxFile(message.id))?;
-        let caption = effective(&message.caption);
-        let mut blob = None;
-        if !caption.is_empty() && file.apply_caption(caption, Some(&self.mainkey))? {
-            blob = Some(b64::decode(caption)?);
-        }
-        let dir = file
-            .info
-            .dir
-            .clone()
-            .unwrap_or_else(|| NO_FOLDER.to_owned());
-        let (lb, mk) = (self.localbox.clone(), self.mainkey.clone());
-        let (id, date) = (i64::from(message.id), message.date);
-        blocking(move || {
-            let row = NewFileRow {
-                id,
-                upload_time: date,
-                metadata: &region,
-                dir: &dir,
-                name: &file.info.name,
-                filekey: file.filekey(),
-                foreign_key: false,
-                updated_metadata: blob.as_deref(),
-                check_fingerprint: false,
-            };
-            if replace {
-                lb.replace_file(&mk, &row)
-            } else {
-                lb.record_file(&mk, &row)
-            }
-        })
-        .await?;
-        Ok(true)
     }
 }

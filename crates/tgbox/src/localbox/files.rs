@@ -182,10 +182,28 @@ impl LocalBox {
     /// # Errors
     /// As [`LocalBox::record_file`].
     pub fn record_files(&self, mainkey: &MainKey, rows: &[NewFileRow<'_>]) -> Result<()> {
+        self.record_files_replacing(mainkey, rows, &[])
+    }
+
+    /// [`record_files`](Self::record_files), first deleting the rows of `replaced` (documents
+    /// re-uploaded in place), all in one transaction.
+    ///
+    /// # Errors
+    /// As [`LocalBox::record_file`].
+    pub fn record_files_replacing(
+        &self,
+        mainkey: &MainKey,
+        rows: &[NewFileRow<'_>],
+        replaced: &[i64],
+    ) -> Result<()> {
         let mut conn = self.lock();
         let tx = conn
             .transaction()
             .map_err(self.sql("starting a transaction"))?;
+        for id in replaced {
+            tx.execute("DELETE FROM FILES WHERE ID = ?1", [id])
+                .map_err(self.sql("replacing a file row"))?;
+        }
         for row in rows {
             self.record_file_in(&tx, mainkey, row)?;
         }
@@ -390,21 +408,6 @@ impl LocalBox {
         if n == 0 {
             return Err(Error::NoSuchFile(id));
         }
-        tx.commit().map_err(self.sql("committing the file row"))
-    }
-
-    /// Replaces a file's row (a document re-uploaded in place) in one transaction.
-    ///
-    /// # Errors
-    /// As [`LocalBox::record_file`].
-    pub fn replace_file(&self, mainkey: &MainKey, row: &NewFileRow<'_>) -> Result<()> {
-        let mut conn = self.lock();
-        let tx = conn
-            .transaction()
-            .map_err(self.sql("starting a transaction"))?;
-        tx.execute("DELETE FROM FILES WHERE ID = ?1", [row.id])
-            .map_err(self.sql("replacing a file row"))?;
-        self.record_file_in(&tx, mainkey, row)?;
         tx.commit().map_err(self.sql("committing the file row"))
     }
 
