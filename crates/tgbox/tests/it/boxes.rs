@@ -883,3 +883,110 @@ fn edits_travel_through_the_channel_and_deep_sync_brings_another_user_in_step() 
         );
     });
 }
+
+/// Two users of one box doing random uploads, renames, moves, tags and deletions, syncing now
+/// and then: after a final sync both LocalBoxes equal a fresh clone of the channel.
+#[test]
+fn two_users_never_diverge_over_random_operation_sequences() {
+    // Successful operations of each kind, over all seeds: the test must exercise them all.
+    let mut done = [0u32; 6];
+    for seed in 1..=6u64 {
+        let tmp = tempfile::tempdir().unwrap();
+        block_on(async {
+            let (channel, alice) = memory_box(tmp.path(), "multi").await;
+            let bob = TgBox::clone_from(
+                channel.clone(),
+                &tmp.path().join("bob.db"),
+                &basekey("p"),
+                SessionInfo::offline().unwrap(),
+                &NoProgress,
+            )
+            .await
+            .unwrap();
+            let users = [&alice, &bob];
+            let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+            let mut next = move |n: u64| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x % n
+            };
+            let none = Attributes::default();
+            for step in 0..40u64 {
+                let user = users[next(2) as usize];
+                let known: Vec<i64> = user.files().await.unwrap().iter().map(|f| f.id).collect();
+                let pick = |r: u64| known.get(r as usize % known.len().max(1)).copied();
+                // Operations on a file the other user deleted may fail: that is expected and
+                // must leave both sides consistent.
+                let op = next(6);
+                let outcome = match op {
+                    0 | 1 => {
+                        let src = tmp.path().join(format!("s{seed}-{step}"));
+                        std::fs::write(&src, pattern(step, 1 + next(3000) as usize)).unwrap();
+                        let dir = format!("/d{}", next(3));
+                        user.upload(
+                            UploadFile {
+                                source: &src,
+                                dir: &dir,
+                                name: None,
+                                mime: "",
+                                cattrs: &none,
+                            },
+                            Arc::new(NoProgress),
+                        )
+                        .await
+                        .map(|_| ())
+                    }
+                    2 => match pick(next(100)) {
+                        Some(id) => user
+                            .edit(id, &[tgbox::Edit::Rename(format!("r{seed}-{step}"))])
+                            .await
+                            .map(|_| ()),
+                        None => Ok(()),
+                    },
+                    3 => match pick(next(100)) {
+                        Some(id) => user
+                            .edit(
+                                id,
+                                &[
+                                    tgbox::Edit::Move(format!("/m{}", next(3))),
+                                    tgbox::Edit::SetAttr("s".into(), step.to_string().into_bytes()),
+                                ],
+                            )
+                            .await
+                            .map(|_| ()),
+                        None => Ok(()),
+                    },
+                    4 => match pick(next(100)) {
+                        Some(id) => user.delete(&[id]).await.map(|_| ()),
+                        None => Ok(()),
+                    },
+                    _ => user.sync_deep(&NoProgress).await.map(|_| ()),
+                };
+                if outcome.is_ok() {
+                    done[op as usize] += 1;
+                }
+            }
+            for user in users {
+                let report = user.sync_deep(&NoProgress).await.unwrap();
+                assert!(report.skipped.is_empty(), "seed {seed}: {report:?}");
+            }
+            let truth = TgBox::clone_from(
+                channel.clone(),
+                &tmp.path().join("truth.db"),
+                &basekey("p"),
+                SessionInfo::offline().unwrap(),
+                &NoProgress,
+            )
+            .await
+            .unwrap();
+            let expected = view(&truth).await;
+            assert_eq!(view(&alice).await, expected, "seed {seed}: alice");
+            assert_eq!(view(&bob).await, expected, "seed {seed}: bob");
+        });
+    }
+    assert!(
+        done.iter().all(|&n| n > 0),
+        "every kind of operation ran: {done:?}"
+    );
+}
