@@ -189,6 +189,33 @@ pub fn update(
             }
         }
     }
+    encode(filekey, updates, max_len, rng)
+}
+
+/// Re-encrypts a caption's updates under another FileKey (a document re-uploaded in place
+/// keeps its metadata edits, spec tgbox-boxes.md §3.6), with fresh `_BFP`, order and IV. An
+/// empty or unreadable caption gives an empty one.
+///
+/// # Errors
+/// [`Error::TooLarge`] when the result would exceed `max_len`, [`Error::Entropy`].
+pub fn reencrypt(
+    old: &FileKey,
+    new: &FileKey,
+    caption: &str,
+    max_len: usize,
+    rng: &mut dyn Entropy,
+) -> Result<String> {
+    let updates = decode(old, caption).ok().flatten().unwrap_or_default();
+    encode(new, updates, max_len, rng)
+}
+
+/// Packs and encrypts updates as a caption (§10.1); no updates, no caption.
+fn encode(
+    filekey: &FileKey,
+    mut updates: Attributes,
+    max_len: usize,
+    rng: &mut dyn Entropy,
+) -> Result<String> {
     updates.retain(|k, v| !v.is_empty() && k != "_BFP");
     if updates.is_empty() {
         return Ok(String::new());

@@ -265,6 +265,20 @@ impl<C: Channel> Channel for FaultyChannel<C> {
         self.inner.commit_upload(token, name, mime, caption).await
     }
 
+    async fn commit_replacement(
+        &self,
+        id: MessageId,
+        token: &UploadToken,
+        name: &str,
+        mime: &str,
+        caption: Option<&str>,
+    ) -> Result<Message> {
+        self.enter(false).await?;
+        self.inner
+            .commit_replacement(id, token, name, mime, caption)
+            .await
+    }
+
     async fn replace_document(
         &self,
         id: MessageId,

@@ -301,6 +301,59 @@ impl Channel for MemoryChannel {
         Ok(message)
     }
 
+    async fn commit_replacement(
+        &self,
+        id: MessageId,
+        token: &UploadToken,
+        name: &str,
+        mime: &str,
+        caption: Option<&str>,
+    ) -> Result<Message> {
+        let mut st = self.lock();
+        if let Some(c) = caption {
+            st.limits().check_caption(c)?;
+        }
+        if !st.messages.contains_key(&id) {
+            return Err(ChannelError::new(
+                ErrorKind::MessageIdInvalid,
+                format!("no message {id}"),
+            ));
+        }
+        let (size, parts) = st
+            .uploads
+            .get(&token.0)
+            .ok_or_else(|| unknown_upload(token))?;
+        let (size, count) = (*size, part_count(*size));
+        if let Some(missing) = (0..count).find(|i| !parts.contains_key(i)) {
+            return Err(ChannelError::new(
+                ErrorKind::FilePartsInvalid,
+                format!("part {missing} of {count} is missing"),
+            ));
+        }
+        let bytes: Vec<u8> = parts.values().flat_map(|p| p.iter().copied()).collect();
+        let document = Document {
+            id: document_id()?,
+            name: name.to_owned(),
+            size,
+            mime: mime.to_owned(),
+        };
+        st.uploads.remove(&token.0);
+        let stored = st.messages.get_mut(&id).expect("checked above");
+        let prev = stored.message.clone();
+        stored.message.document = Some(document);
+        if let Some(c) = caption {
+            stored.message.caption = c.to_owned();
+        }
+        stored.message.edit_date = Some(now_unix());
+        stored.bytes = Bytes::from(bytes);
+        let message = stored.message.clone();
+        st.push_event(EventAction::EditMessage {
+            message: message.clone(),
+            prev,
+        });
+        Ok(message)
+    }
+
     async fn replace_document(
         &self,
         id: MessageId,

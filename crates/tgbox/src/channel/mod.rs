@@ -143,6 +143,21 @@ pub trait Channel: Send + Sync {
         caption: &str,
     ) -> Result<Message>;
 
+    /// Replaces message `id`'s document with the uploaded parts, as
+    /// [`Channel::replace_document`] does (Telegram's `messages.editMessage` with an uploaded
+    /// document); the token is used up.
+    ///
+    /// # Errors
+    /// As [`Channel::commit_upload`], plus [`ErrorKind::MessageIdInvalid`].
+    async fn commit_replacement(
+        &self,
+        id: MessageId,
+        token: &UploadToken,
+        name: &str,
+        mime: &str,
+        caption: Option<&str>,
+    ) -> Result<Message>;
+
     /// Replaces message `id`'s document in place (TGBOX's re-upload, spec/tgbox-boxes.md §3.6):
     /// the id and `date` stay, the document gets a new id, `edit_date` is set, and the caption
     /// becomes `caption` when given. Readers of the old document then get

@@ -198,6 +198,81 @@ impl TgBox {
             document_size: prepared.total_len(),
             header: prepared.header().to_vec(),
             token: None,
+            replaces: None,
+        };
+        let (lb, p) = (self.localbox.clone(), pending.clone());
+        blocking(move || lb.journal_begin(&p)).await?;
+        self.continue_upload(pending, prepared, progress).await
+    }
+
+    /// Re-uploads file `id` from `source`, replacing its document in place (spec
+    /// tgbox-boxes.md §3.6): the id and upload date stay, the file keeps its current directory
+    /// and name, and its metadata edits are carried over to the new document's key.
+    /// Journaled and resumable like an upload.
+    ///
+    /// # Errors
+    /// As [`TgBox::upload`], plus [`Error::NoSuchFile`] and [`Error::NotABoxFile`].
+    pub async fn replace(
+        &self,
+        id: i64,
+        source: &Path,
+        progress: Arc<dyn Progress>,
+    ) -> Result<LocalFile> {
+        let local = self.file(id).await?;
+        super::remote::current_document(self.channel.as_ref(), &local).await?;
+        let meta = tokio::fs::metadata(source)
+            .await
+            .map_err(|e| Error::io(format!("cannot read {}", source.display()), e))?;
+        if meta.is_dir() {
+            return Err(Error::InvalidInput(format!(
+                "{} is a directory, not a file",
+                source.display()
+            )));
+        }
+        let caps = retrying(|| self.channel.capabilities()).await?;
+        let lb = self.localbox.clone();
+        let metadata_max = blocking(move || lb.metadata_max()).await?;
+        let limits = Limits {
+            metadata_max,
+            upload_limit: if caps.limits.premium {
+                UPLOAD_LIMIT_PREMIUM
+            } else {
+                UPLOAD_LIMIT
+            },
+        };
+        let original = self.original_info(&local)?;
+        let dir = local
+            .info()
+            .dir
+            .clone()
+            .unwrap_or_else(|| boxfile::NO_FOLDER.to_owned());
+        let new = NewFile {
+            dir: &dir,
+            name: &local.info().name,
+            size: meta.len(),
+            mime: &original.mime,
+            preview: &[],
+            duration: 0,
+            cattrs: &original.cattrs,
+        };
+        let prepared = Arc::new(boxfile::prepare(
+            &self.mainkey,
+            &self.data.box_salt,
+            &new,
+            &limits,
+            &mut OsEntropy,
+        )?);
+        caps.limits.check_document_size(prepared.total_len())?;
+        let pending = PendingUpload {
+            file_salt: *prepared.file_salt().as_bytes(),
+            started: crate::channel::now_unix(),
+            source: source.to_string_lossy().into_owned(),
+            source_size: meta.len(),
+            source_mtime: mtime_of(&meta),
+            document_size: prepared.total_len(),
+            header: prepared.header().to_vec(),
+            token: None,
+            replaces: Some(id),
         };
         let (lb, p) = (self.localbox.clone(), pending.clone());
         blocking(move || lb.journal_begin(&p)).await?;
@@ -262,11 +337,21 @@ impl TgBox {
             let name = prepared.file_salt().to_b64();
             // Not retried: a post whose answer was lost may have happened. The journal entry
             // stays, and the next open finds the document by its name.
-            Ok::<Message, Error>(
-                self.channel
-                    .commit_upload(&token, &name, DOCUMENT_MIME, "")
-                    .await?,
-            )
+            let message = match pending.replaces {
+                None => {
+                    self.channel
+                        .commit_upload(&token, &name, DOCUMENT_MIME, "")
+                        .await?
+                }
+                Some(id) => {
+                    let caption = self.carried_caption(id, &prepared).await?;
+                    let msg_id = i32::try_from(id).map_err(|_| Error::NoSuchFile(id))?;
+                    self.channel
+                        .commit_replacement(msg_id, &token, &name, DOCUMENT_MIME, Some(&caption))
+                        .await?
+                }
+            };
+            Ok::<Message, Error>(message)
         }
         .await;
         let message = match result {
@@ -280,7 +365,33 @@ impl TgBox {
                 return Err(e);
             }
         };
-        self.record_posted(&message, prepared, &salt).await
+        self.record_posted(&message, prepared, &salt, pending.replaces.is_some())
+            .await
+    }
+
+    /// The caption of file `id`'s message, its updates re-encrypted under the new document's
+    /// FileKey.
+    async fn carried_caption(&self, id: i64, prepared: &PreparedBoxFile) -> Result<String> {
+        let local = self.file(id).await?;
+        let msg_id = i32::try_from(id).map_err(|_| Error::NoSuchFile(id))?;
+        let ids = [msg_id];
+        let message = retrying(|| self.channel.get_messages(&ids))
+            .await?
+            .pop()
+            .flatten()
+            .ok_or(Error::NotABoxFile(msg_id))?;
+        let max = retrying(|| self.channel.capabilities())
+            .await?
+            .limits
+            .caption_max;
+        let caption = super::remote::effective_caption(&message.caption);
+        Ok(tgbox_core::caption::reencrypt(
+            local.file.filekey(),
+            prepared.filekey(),
+            caption,
+            max,
+            &mut OsEntropy,
+        )?)
     }
 
     async fn new_token(&self, salt: &[u8; 32], size: u64) -> Result<UploadToken> {
@@ -366,7 +477,14 @@ impl TgBox {
         message: &Message,
         prepared: Arc<PreparedBoxFile>,
         salt: &[u8; 32],
+        replace: bool,
     ) -> Result<LocalFile> {
+        let caption = super::remote::effective_caption(&message.caption);
+        let blob = if caption.is_empty() {
+            None
+        } else {
+            Some(tgbox_core::b64::decode(caption)?)
+        };
         let (lb, mk, p, s) = (
             self.localbox.clone(),
             self.mainkey.clone(),
@@ -393,14 +511,18 @@ impl TgBox {
                 name: &name,
                 filekey: p.filekey(),
                 foreign_key: false,
-                updated_metadata: None,
-                check_fingerprint: true,
+                updated_metadata: blob.as_deref(),
+                check_fingerprint: !replace,
             };
-            lb.journal_finish(&mk, &s, &row)
+            lb.journal_finish(&mk, &s, &row, replace)
         })
         .await;
         if let Err(e) = recorded {
-            self.channel.delete_messages(&[message.id]).await?;
+            // A new document whose row cannot be written is taken back; a replaced one stays
+            // (it is the file now) and the next sync records it.
+            if !replace {
+                self.channel.delete_messages(&[message.id]).await?;
+            }
             let lb = self.localbox.clone();
             let s = *salt;
             blocking(move || lb.journal_drop(&s)).await?;
@@ -450,6 +572,28 @@ impl TgBox {
         if left.is_empty() {
             return Ok(());
         }
+        // Re-uploads in place: look at their message directly.
+        let replacements: Vec<PendingUpload> = left
+            .iter()
+            .filter(|p| p.replaces.is_some())
+            .cloned()
+            .collect();
+        left.retain(|p| p.replaces.is_none());
+        for entry in replacements {
+            let Some(msg_id) = entry.replaces.and_then(|id| i32::try_from(id).ok()) else {
+                continue;
+            };
+            let ids = [msg_id];
+            let message = retrying(|| self.channel.get_messages(&ids))
+                .await?
+                .pop()
+                .flatten();
+            let salt = tgbox_core::FileSalt::from_bytes(entry.file_salt).to_b64();
+            if let Some(m) = message.filter(|m| m.document.as_ref().is_some_and(|d| d.name == salt))
+            {
+                self.record_recovered(&m, &entry.file_salt, true).await?;
+            }
+        }
         let lb = self.localbox.clone();
         let after = blocking(move || lb.last_file_id()).await?.unwrap_or(0);
         let mut after = i32::try_from(after).unwrap_or(0);
@@ -468,19 +612,30 @@ impl TgBox {
                     continue;
                 };
                 let entry = left.swap_remove(pos);
-                self.record_recovered(message, &entry.file_salt).await?;
+                self.record_recovered(message, &entry.file_salt, false)
+                    .await?;
             }
         }
         Ok(())
     }
 
-    async fn record_recovered(&self, message: &Message, file_salt: &[u8; 32]) -> Result<()> {
+    async fn record_recovered(
+        &self,
+        message: &Message,
+        file_salt: &[u8; 32],
+        replace: bool,
+    ) -> Result<()> {
         let Some((header, region)) =
             read_header(self.channel.as_ref(), message, tgbox_core::ints::LEN24_MAX).await?
         else {
             return Err(Error::NotABoxFile(message.id));
         };
-        let file = header.decrypt(tgbox_core::boxfile::KeyRef::Main(&self.mainkey))?;
+        let mut file = header.decrypt(tgbox_core::boxfile::KeyRef::Main(&self.mainkey))?;
+        let caption = super::remote::effective_caption(&message.caption);
+        let mut blob = None;
+        if !caption.is_empty() && file.apply_caption(caption, Some(&self.mainkey))? {
+            blob = Some(tgbox_core::b64::decode(caption)?);
+        }
         let dir = file
             .info
             .dir
@@ -497,10 +652,10 @@ impl TgBox {
                 name: &file.info.name,
                 filekey: file.filekey(),
                 foreign_key: false,
-                updated_metadata: None,
+                updated_metadata: blob.as_deref(),
                 check_fingerprint: false,
             };
-            lb.journal_finish(&mk, &salt, &row)
+            lb.journal_finish(&mk, &salt, &row, replace)
         })
         .await
     }

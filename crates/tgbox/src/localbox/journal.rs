@@ -33,6 +33,8 @@ pub struct PendingUpload {
     pub header: Vec<u8>,
     /// The channel's token for the parts, once it gave one.
     pub token: Option<String>,
+    /// The file whose document this upload replaces in place, if it is a re-upload.
+    pub replaces: Option<i64>,
 }
 
 const TABLE: &str = "TGBOX_RS_UPLOAD_JOURNAL";
@@ -48,7 +50,7 @@ impl LocalBox {
             .transaction()
             .map_err(self.sql("starting a transaction"))?;
         tx.execute(
-            &format!("INSERT OR REPLACE INTO {TABLE} VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
+            &format!("INSERT OR REPLACE INTO {TABLE} VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
             params![
                 &p.file_salt[..],
                 p.started,
@@ -57,7 +59,8 @@ impl LocalBox {
                 p.source_mtime,
                 p.document_size as i64,
                 p.header,
-                p.token
+                p.token,
+                p.replaces
             ],
         )
         .map_err(self.sql("writing the upload journal"))?;
@@ -131,7 +134,7 @@ impl LocalBox {
         let conn = self.lock();
         let mut stmt = conn
             .prepare(&format!(
-                "SELECT FILE_SALT, STARTED, SOURCE, SOURCE_SIZE, SOURCE_MTIME, DOCUMENT_SIZE, HEADER, TOKEN \
+                "SELECT FILE_SALT, STARTED, SOURCE, SOURCE_SIZE, SOURCE_MTIME, DOCUMENT_SIZE, HEADER, TOKEN, REPLACES \
                  FROM {TABLE} ORDER BY STARTED"
             ))
             .map_err(self.sql("reading the upload journal"))?;
@@ -149,6 +152,7 @@ impl LocalBox {
                         document_size: r.get::<_, i64>(5)?.max(0) as u64,
                         header: r.get(6)?,
                         token: r.get(7)?,
+                        replaces: r.get(8)?,
                     },
                 ))
             })
@@ -205,7 +209,8 @@ impl LocalBox {
         Ok(())
     }
 
-    /// Records the uploaded file's row and crosses its journal entry out, in one transaction.
+    /// Records the uploaded file's row (replacing the row of the same id when `replace`) and
+    /// crosses its journal entry out, in one transaction.
     ///
     /// # Errors
     /// As [`LocalBox::record_file`].
@@ -214,11 +219,17 @@ impl LocalBox {
         mainkey: &MainKey,
         file_salt: &[u8; 32],
         row: &NewFileRow<'_>,
+        replace: bool,
     ) -> Result<()> {
         let mut conn = self.lock();
         let tx = conn
             .transaction()
             .map_err(self.sql("starting a transaction"))?;
+        if replace {
+            // A re-upload in place: the file keeps its id, its row is the new document's.
+            tx.execute("DELETE FROM FILES WHERE ID = ?1", [row.id])
+                .map_err(self.sql("replacing a file row"))?;
+        }
         let exists: Option<i64> = tx
             .query_row("SELECT ID FROM FILES WHERE ID = ?1", [row.id], |r| r.get(0))
             .optional()

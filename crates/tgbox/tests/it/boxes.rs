@@ -344,6 +344,7 @@ fn the_journal_settles_interrupted_uploads() {
             document_size: size,
             header: Vec::new(),
             token: None,
+            replaces: None,
         };
         tgbox
             .localbox()
@@ -989,4 +990,84 @@ fn two_users_never_diverge_over_random_operation_sequences() {
         done.iter().all(|&n| n > 0),
         "every kind of operation ran: {done:?}"
     );
+}
+
+#[test]
+fn a_re_upload_replaces_the_document_in_place_and_keeps_the_edits() {
+    let tmp = tempfile::tempdir().unwrap();
+    block_on(async {
+        let channel = local_channel(&tmp.path().join("chan"), "replace").await;
+        let alice = make(channel.clone(), &tmp.path().join("alice.db"), "p").await;
+        let none = Attributes::default();
+        let src = tmp.path().join("v1.txt");
+        std::fs::write(&src, pattern(1, 5000)).unwrap();
+        let f = alice
+            .upload(upload_args(&src, "/docs", &none), Arc::new(NoProgress))
+            .await
+            .unwrap();
+        alice
+            .edit(
+                f.id,
+                &[
+                    tgbox::Edit::Rename("report.txt".into()),
+                    tgbox::Edit::SetAttr("v".into(), b"1".to_vec()),
+                ],
+            )
+            .await
+            .unwrap();
+        let bob = TgBox::clone_from(
+            channel.clone(),
+            &tmp.path().join("bob.db"),
+            &basekey("p"),
+            SessionInfo::offline().unwrap(),
+            &NoProgress,
+        )
+        .await
+        .unwrap();
+
+        let v2 = tmp.path().join("v2.txt");
+        std::fs::write(&v2, pattern(2, 900_000)).unwrap();
+        let r = alice
+            .replace(f.id, &v2, Arc::new(NoProgress))
+            .await
+            .unwrap();
+        assert_eq!(
+            (r.id, r.upload_time),
+            (f.id, f.upload_time),
+            "same file, same date"
+        );
+        assert_eq!(r.info().name, "report.txt");
+        assert_eq!(r.info().size, 900_000);
+        assert_eq!(
+            r.info().cattrs.get("v"),
+            Some(&b"1"[..]),
+            "the edits survive"
+        );
+        assert_ne!(
+            r.file.header.file_salt.to_b64(),
+            f.file.header.file_salt.to_b64()
+        );
+        let out = tmp.path().join("out");
+        alice
+            .download(f.id, &out, Arc::new(NoProgress))
+            .await
+            .unwrap();
+        assert!(std::fs::read(&out).unwrap() == pattern(2, 900_000));
+        assert!(alice.localbox().journal_pending().unwrap().is_empty());
+
+        // Bob's copy is stale until he syncs: then it is the new document with the edits.
+        assert!(matches!(
+            bob.download(f.id, &tmp.path().join("stale"), Arc::new(NoProgress))
+                .await,
+            Err(Error::NotABoxFile(_))
+        ));
+        let report = bob.sync_deep(&NoProgress).await.unwrap();
+        assert_eq!(report.updated, [f.id]);
+        assert_eq!(view(&alice).await, view(&bob).await);
+        let out = tmp.path().join("bob-out");
+        bob.download(f.id, &out, Arc::new(NoProgress))
+            .await
+            .unwrap();
+        assert!(std::fs::read(&out).unwrap() == pattern(2, 900_000));
+    });
 }

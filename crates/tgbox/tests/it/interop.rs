@@ -305,6 +305,12 @@ fn edits_and_deletions_cross_both_ways() {
             .await
             .unwrap();
         assert_eq!(ours.delete(&[ids[0]]).await.unwrap(), 1);
+        // And we re-upload one in place: the reference reads the new document, edits kept.
+        let v3 = tmp.path().join("ours-v3.bin");
+        std::fs::write(&v3, pattern(500, 1_000_000)).unwrap();
+        ours.replace(ids[2], &v3, Arc::new(NoProgress))
+            .await
+            .unwrap();
         added
     });
     let mut args = box_args(&dbs);
@@ -315,6 +321,7 @@ fn edits_and_deletions_cross_both_ways() {
     assert!(by_id(ids[0]).is_none(), "our deletion: {listed}");
     let renamed = by_id(ids[2]).expect("the renamed file");
     assert_eq!(renamed["file_name"], "by rust ✓.txt");
+    assert_eq!(renamed["size"], 1_000_000, "the re-uploaded document");
     assert_eq!(renamed["cattrs_utf8"]["k"], "v", "{renamed}");
     assert_eq!(
         by_id(added).expect("the moved file")["file_path"],

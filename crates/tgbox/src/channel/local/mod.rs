@@ -210,6 +210,20 @@ impl Channel for LocalChannel {
         blocking(move || store.commit_parts(&token, &name, &mime, &caption)).await
     }
 
+    async fn commit_replacement(
+        &self,
+        id: MessageId,
+        token: &UploadToken,
+        name: &str,
+        mime: &str,
+        caption: Option<&str>,
+    ) -> Result<Message> {
+        let (store, token) = (self.store.clone(), token.clone());
+        let (name, mime, caption) = (name.to_owned(), mime.to_owned(), caption.map(str::to_owned));
+        blocking(move || store.commit_parts_replacing(id, &token, &name, &mime, caption.as_deref()))
+            .await
+    }
+
     async fn replace_document(
         &self,
         id: MessageId,

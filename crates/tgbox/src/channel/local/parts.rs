@@ -13,7 +13,7 @@ use crate::channel::error::{ChannelError, ErrorKind, Result};
 use crate::channel::limits::Limits;
 use crate::channel::memory::{check_part, unknown_upload};
 use crate::channel::stamps::random_in;
-use crate::channel::types::{Message, UploadToken, part_count, part_len};
+use crate::channel::types::{Message, MessageId, UploadToken, part_count, part_len};
 
 fn parts_dir(root: &Path, token: &UploadToken) -> Result<(PathBuf, u64)> {
     // Tokens are 16 lowercase hex digits; anything else never reaches a path.
@@ -93,8 +93,43 @@ impl Store {
         mime: &str,
         caption: &str,
     ) -> Result<Message> {
-        let (dir, size) = parts_dir(self.root(), token)?;
         Limits::for_account(self.read_meta()?.header.premium).check_caption(caption)?;
+        self.with_joined(token, name, mime, |staged| self.post(staged, caption))
+    }
+
+    /// Joins the parts and makes them message `id`'s new document (§6.3 replacement).
+    pub fn commit_parts_replacing(
+        &self,
+        id: MessageId,
+        token: &UploadToken,
+        name: &str,
+        mime: &str,
+        caption: Option<&str>,
+    ) -> Result<Message> {
+        if let Some(c) = caption {
+            Limits::for_account(self.read_meta()?.header.premium).check_caption(c)?;
+        }
+        if self.message(id)?.is_none() {
+            return Err(ChannelError::new(
+                ErrorKind::MessageIdInvalid,
+                format!("no message {id}"),
+            ));
+        }
+        self.with_joined(token, name, mime, |staged| {
+            self.edit(id, caption, Some(staged))
+        })
+    }
+
+    /// Joins an upload's parts into a staged document, hands it to `commit`, and removes the
+    /// parts once the commit succeeded (they stay for another try otherwise).
+    fn with_joined(
+        &self,
+        token: &UploadToken,
+        name: &str,
+        mime: &str,
+        commit: impl FnOnce(&Staged) -> Result<Message>,
+    ) -> Result<Message> {
+        let (dir, size) = parts_dir(self.root(), token)?;
         let staged_path = tmp_path(self.root(), "upload")?;
         let joined = (|| -> Result<()> {
             let mut out = fs::OpenOptions::new()
@@ -131,9 +166,9 @@ impl Store {
             name: name.to_owned(),
             mime: mime.to_owned(),
         };
-        let posted = joined.and_then(|()| self.post(&staged, caption));
+        let committed = joined.and_then(|()| commit(&staged));
         let _ = fs::remove_file(&staged.path);
-        let message = posted?;
+        let message = committed?;
         let _ = fs::remove_dir_all(&dir);
         Ok(message)
     }
