@@ -41,6 +41,24 @@ struct Known {
     caption: String,
 }
 
+/// What the LocalBox knows of each file, by id.
+fn known_rows(rows: &[crate::localbox::RawFileRow]) -> Result<HashMap<i64, Known>> {
+    let mut known = HashMap::with_capacity(rows.len());
+    for row in rows {
+        if let Ok(header) = BoxFileHeader::parse(&row.canonical_metadata()?, LEN24_MAX) {
+            let caption = row.updated().map(b64::encode).unwrap_or_default();
+            known.insert(
+                row.id(),
+                Known {
+                    file_salt: header.file_salt.to_b64(),
+                    caption,
+                },
+            );
+        }
+    }
+    Ok(known)
+}
+
 impl TgBox {
     /// Makes the LocalBox agree with the channel, reporting messages walked to `progress`.
     ///
@@ -50,19 +68,7 @@ impl TgBox {
     pub async fn sync_deep(&self, progress: &dyn Progress) -> Result<SyncReport> {
         let lb = self.localbox.clone();
         let rows = blocking(move || lb.raw_rows()).await?;
-        let mut known: HashMap<i64, Known> = HashMap::with_capacity(rows.len());
-        for row in &rows {
-            if let Ok(header) = BoxFileHeader::parse(&row.canonical_metadata()?, LEN24_MAX) {
-                let caption = row.updated().map(b64::encode).unwrap_or_default();
-                known.insert(
-                    row.id(),
-                    Known {
-                        file_salt: header.file_salt.to_b64(),
-                        caption,
-                    },
-                );
-            }
-        }
+        let mut known = known_rows(&rows)?;
         let mut report = SyncReport::default();
         let mut after = 0;
         let mut walked = 0u64;
@@ -71,70 +77,139 @@ impl TgBox {
             let page = retrying(|| self.channel.list_messages(after, 100)).await?;
             let Some(last) = page.last() else { break };
             after = last.id;
-            let mut found = Vec::new();
-            for message in &page {
-                let id = i64::from(message.id);
-                let Some(doc) = &message.document else {
-                    continue;
-                };
-                let caption = effective_caption(&message.caption);
-                let outcome = match known.remove(&id) {
-                    Some(k) if k.file_salt == doc.name => {
-                        if k.caption == caption {
-                            continue;
-                        }
-                        self.merge_caption(id, caption)
-                            .await
-                            .map(|()| report.updated.push(id))
-                    }
-                    prior => {
-                        report.requests += 1;
-                        match decrypt_message(
-                            self.channel.as_ref(),
-                            message,
-                            &self.mainkey,
-                            &self.data.box_salt,
-                        )
-                        .await
-                        {
-                            Ok(Some(Ok(mut f))) => {
-                                f.replaces = prior.is_some();
-                                if f.replaces {
-                                    report.updated.push(id)
-                                } else {
-                                    report.added.push(id)
-                                }
-                                found.push(f);
-                                Ok(())
-                            }
-                            Ok(Some(Err(()))) => Err(Error::NotABoxFile(message.id)),
-                            // Not a box file of this box: nothing to record.
-                            Ok(None) => Ok(()),
-                            Err(e) => Err(e),
-                        }
-                    }
-                };
-                if let Err(e) = outcome {
-                    report.skipped.push((message.id, e.to_string()));
-                }
-            }
-            if !found.is_empty() {
-                // One transaction per page, not per file.
-                let (lb, mk) = (self.localbox.clone(), self.mainkey.clone());
-                blocking(move || record_all(&lb, &mk, &found)).await?;
-            }
+            self.sync_messages(&page, &mut known, &mut report).await?;
             walked += page.len() as u64;
             progress.update(walked, None);
         }
         let gone: Vec<i64> = known.into_keys().collect();
+        self.remove_gone(gone, &mut report).await?;
+        Ok(report)
+    }
+
+    /// Fast sync: applies the changes in the channel's feed since the last sync (new, edited
+    /// and deleted messages), reading only the messages they name. The feed is a hint (a crash
+    /// can lose an event, Telegram keeps 48 hours): run [`TgBox::sync_deep`] now and then.
+    ///
+    /// # Errors
+    /// Channel errors; [`Error::LocalBox`].
+    pub async fn sync_fast(&self, progress: &dyn Progress) -> Result<SyncReport> {
+        let (lb, mk) = (self.localbox.clone(), self.mainkey.clone());
+        let since = blocking(move || lb.fast_sync_last_event(&mk))
+            .await?
+            .unwrap_or(0);
+        let mut report = SyncReport::default();
+        let mut touched: Vec<i32> = Vec::new();
+        let mut last_event = since;
+        loop {
+            report.requests += 1;
+            let page = retrying(|| {
+                self.channel
+                    .events(last_event, crate::channel::EventFilter::ALL, 100)
+            })
+            .await?;
+            let Some(last) = page.last() else { break };
+            last_event = last.id;
+            touched.extend(page.iter().filter_map(|e| e.action.message_id()));
+        }
+        touched.sort_unstable();
+        touched.dedup();
+        let lb = self.localbox.clone();
+        let rows = blocking(move || lb.raw_rows()).await?;
+        let mut known = known_rows(&rows)?;
+        known.retain(|id, _| i32::try_from(*id).is_ok_and(|m| touched.binary_search(&m).is_ok()));
+        let mut done = 0u64;
+        for chunk in touched.chunks(100) {
+            report.requests += 1;
+            let messages: Vec<_> = retrying(|| self.channel.get_messages(chunk))
+                .await?
+                .into_iter()
+                .flatten()
+                .collect();
+            self.sync_messages(&messages, &mut known, &mut report)
+                .await?;
+            done += chunk.len() as u64;
+            progress.update(done, Some(touched.len() as u64));
+        }
+        // Named by the feed, known here, and no longer in the channel: deleted.
+        let gone: Vec<i64> = known.into_keys().collect();
+        self.remove_gone(gone, &mut report).await?;
+        let (lb, mk) = (self.localbox.clone(), self.mainkey.clone());
+        blocking(move || lb.set_fast_sync_last_event(&mk, last_event)).await?;
+        Ok(report)
+    }
+
+    /// Compares messages with what the LocalBox knows (removing them from `known`), merges
+    /// changed captions and records new or re-uploaded files, one transaction for the batch.
+    async fn sync_messages(
+        &self,
+        messages: &[crate::channel::Message],
+        known: &mut HashMap<i64, Known>,
+        report: &mut SyncReport,
+    ) -> Result<()> {
+        let mut found = Vec::new();
+        for message in messages {
+            let id = i64::from(message.id);
+            let Some(doc) = &message.document else {
+                continue;
+            };
+            let caption = effective_caption(&message.caption);
+            let outcome = match known.remove(&id) {
+                Some(k) if k.file_salt == doc.name => {
+                    if k.caption == caption {
+                        continue;
+                    }
+                    self.merge_caption(id, caption)
+                        .await
+                        .map(|()| report.updated.push(id))
+                }
+                prior => {
+                    report.requests += 1;
+                    match decrypt_message(
+                        self.channel.as_ref(),
+                        message,
+                        &self.mainkey,
+                        &self.data.box_salt,
+                    )
+                    .await
+                    {
+                        Ok(Some(Ok(mut f))) => {
+                            f.replaces = prior.is_some();
+                            if f.replaces {
+                                report.updated.push(id)
+                            } else {
+                                report.added.push(id)
+                            }
+                            found.push(f);
+                            Ok(())
+                        }
+                        Ok(Some(Err(()))) => Err(Error::NotABoxFile(message.id)),
+                        // Not a box file of this box: nothing to record.
+                        Ok(None) => Ok(()),
+                        Err(e) => Err(e),
+                    }
+                }
+            };
+            if let Err(e) = outcome {
+                report.skipped.push((message.id, e.to_string()));
+            }
+        }
+        if !found.is_empty() {
+            let (lb, mk) = (self.localbox.clone(), self.mainkey.clone());
+            blocking(move || record_all(&lb, &mk, &found)).await?;
+        }
+        Ok(())
+    }
+
+    /// Removes rows whose messages are gone, and drops the index.
+    async fn remove_gone(&self, mut gone: Vec<i64>, report: &mut SyncReport) -> Result<()> {
         if !gone.is_empty() {
+            gone.sort_unstable();
             let (lb, ids) = (self.localbox.clone(), gone.clone());
             blocking(move || lb.delete_files(&ids)).await?;
             report.removed = gone;
-            report.removed.sort_unstable();
         }
         *self.index.lock().unwrap_or_else(|p| p.into_inner()) = None;
-        Ok(report)
+        Ok(())
     }
 
     /// Applies a message's caption to its file's row (another user's edit).

@@ -215,6 +215,35 @@ impl LocalBox {
         Ok((mainkey, data))
     }
 
+    /// The newest change-feed event fast sync has applied (`BOX_DATA.FAST_SYNC_LAST_EVENT_ID`,
+    /// as the reference keeps it).
+    ///
+    /// # Errors
+    /// [`Error::LocalBox`]; [`Error::Protocol`] when it does not decrypt.
+    pub fn fast_sync_last_event(&self, mainkey: &tgbox_core::MainKey) -> Result<Option<u64>> {
+        let raw = self.raw_box_data()?;
+        Ok(raw
+            .open(mainkey)?
+            .fast_sync_last_event_id
+            .map(|v| v.max(0) as u64))
+    }
+
+    /// Records the newest change-feed event fast sync has applied.
+    ///
+    /// # Errors
+    /// [`Error::LocalBox`]; [`Error::Protocol`] when the OS random source fails.
+    pub fn set_fast_sync_last_event(&self, mainkey: &tgbox_core::MainKey, id: u64) -> Result<()> {
+        let sealed = tgbox_core::aes_cbc::encrypt(
+            mainkey.expose_secret(),
+            &tgbox_core::ints::int_to_bytes(id),
+            &mut tgbox_core::OsEntropy,
+        )?;
+        let conn = self.lock();
+        conn.execute("UPDATE BOX_DATA SET FAST_SYNC_LAST_EVENT_ID = ?1", [sealed])
+            .map_err(self.sql("writing BOX_DATA"))?;
+        Ok(())
+    }
+
     /// The `DEFAULTS.METADATA_MAX` setting.
     ///
     /// # Errors

@@ -8,7 +8,7 @@ use tgbox::channel::conformance::{all_messages, block_on, pattern};
 use tgbox::channel::{Channel, FaultConfig, FaultyChannel, LocalChannel, MemoryChannel, Photo};
 use tgbox::{BOX_TITLE_PREFIX, Error, MakeBox, NoProgress, SessionInfo, TgBox, UploadFile};
 use tgbox_core::keys::ScryptParams;
-use tgbox_core::{Attributes, BaseKey};
+use tgbox_core::{Attributes, BaseKey, MainKey};
 
 /// Cheap scrypt for tests; the real parameters take a second and 1 GiB.
 fn basekey(phrase: &str) -> BaseKey {
@@ -1069,5 +1069,98 @@ fn a_re_upload_replaces_the_document_in_place_and_keeps_the_edits() {
             .await
             .unwrap();
         assert!(std::fs::read(&out).unwrap() == pattern(2, 900_000));
+    });
+}
+
+#[test]
+fn fast_sync_follows_the_feed_and_a_bad_message_is_skipped_not_fatal() {
+    let tmp = tempfile::tempdir().unwrap();
+    block_on(async {
+        let channel = local_channel(&tmp.path().join("chan"), "fast").await;
+        let alice = make(channel.clone(), &tmp.path().join("alice.db"), "p").await;
+        let bob = TgBox::clone_from(
+            channel.clone(),
+            &tmp.path().join("bob.db"),
+            &basekey("p"),
+            SessionInfo::offline().unwrap(),
+            &NoProgress,
+        )
+        .await
+        .unwrap();
+        // Bob is up to date with an empty box: his first fast sync only sets the mark.
+        bob.sync_fast(&NoProgress).await.unwrap();
+        let none = Attributes::default();
+        let mut ids = Vec::new();
+        for i in 0..3u64 {
+            let src = tmp.path().join(format!("f{i}"));
+            std::fs::write(&src, pattern(i, 2000)).unwrap();
+            ids.push(
+                alice
+                    .upload(upload_args(&src, "/f", &none), Arc::new(NoProgress))
+                    .await
+                    .unwrap()
+                    .id,
+            );
+        }
+        alice
+            .edit(ids[0], &[tgbox::Edit::Rename("fast ✓".into())])
+            .await
+            .unwrap();
+        alice.delete(&[ids[1]]).await.unwrap();
+        // A document that claims this box but no MainKey of it opens: one bad message.
+        let stranger = MainKey::from_bytes([7; 32]);
+        let nf = tgbox_core::boxfile::NewFile {
+            dir: "/x",
+            name: "bad",
+            size: 3,
+            mime: "",
+            preview: &[],
+            duration: 0,
+            cattrs: &none,
+        };
+        let p = tgbox_core::boxfile::prepare(
+            &stranger,
+            alice.box_salt(),
+            &nf,
+            &Default::default(),
+            &mut tgbox_core::OsEntropy,
+        )
+        .unwrap();
+        let mut doc = Vec::new();
+        p.encrypt_stream(&b"bad"[..], &mut doc).unwrap();
+        let bad = channel
+            .post_document(
+                tgbox::channel::Upload::from_bytes(
+                    p.file_salt().to_b64(),
+                    "application/octet-stream",
+                    doc,
+                ),
+                "",
+            )
+            .await
+            .unwrap();
+
+        let report = bob.sync_fast(&NoProgress).await.unwrap();
+        assert_eq!(report.added, [ids[0], ids[2]], "{report:?}");
+        assert_eq!(
+            report.skipped.iter().map(|s| s.0).collect::<Vec<_>>(),
+            [bad.id],
+            "{report:?}"
+        );
+        assert_eq!(view(&bob).await, view(&alice).await);
+        let again = bob.sync_fast(&NoProgress).await.unwrap();
+        assert_eq!(
+            (
+                again.added.len(),
+                again.updated.len(),
+                again.removed.len(),
+                again.requests
+            ),
+            (0, 0, 0, 1)
+        );
+        // Deep sync agrees, and also reports the bad message rather than stopping.
+        let deep = bob.sync_deep(&NoProgress).await.unwrap();
+        assert_eq!((deep.added.len(), deep.removed.len()), (0, 0));
+        assert_eq!(deep.skipped.len(), 1);
     });
 }
