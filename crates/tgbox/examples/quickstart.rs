@@ -1,6 +1,6 @@
 //! The whole journey of a box on the embedded `local:` channel, in one run: make a box, upload
 //! files, search, list, download and verify — then open the box again from its channel alone
-//! with the phrase, as a second device would.
+//! with the phrase, as a second device would, rename a file on the first and sync the second.
 //!
 //! ```text
 //! cargo run --release -p tgbox --example quickstart -- [DIR] [FILE...]
@@ -14,7 +14,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use tgbox::channel::{Channel, LocalChannel};
-use tgbox::{BOX_TITLE_PREFIX, MakeBox, NoProgress, SearchFilter, SessionInfo, TgBox, UploadFile};
+use tgbox::{
+    BOX_TITLE_PREFIX, Edit, MakeBox, NoProgress, SearchFilter, SessionInfo, TgBox, UploadFile,
+};
 use tgbox_core::keys::ScryptParams;
 use tgbox_core::{Attributes, BaseKey, OsEntropy, Phrase};
 
@@ -109,7 +111,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             got.tag_checked
         );
     }
-    drop(tgbox);
 
     // A second device: only the channel and the phrase.
     let again = dir.join("second-device.tgbox");
@@ -126,6 +127,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "opened the box again from its channel alone: {} file(s) in {}",
         second.files().await?.len(),
         again.display()
+    );
+
+    // The first device renames a file; the second one catches up from the change feed.
+    let first_id = tgbox
+        .files()
+        .await?
+        .first()
+        .map(|f| f.id)
+        .ok_or("no files")?;
+    tgbox
+        .edit(first_id, &[Edit::Rename("renamed-on-device-1".into())])
+        .await?;
+    let report = second.sync_fast(&NoProgress).await?;
+    let seen = second.file(first_id).await?;
+    println!(
+        "device 2 synced ({} updated): file {first_id} is now {:?}",
+        report.updated.len(),
+        seen.info().name
     );
     Ok(())
 }
