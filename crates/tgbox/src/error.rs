@@ -47,6 +47,12 @@ pub enum Error {
     /// A file with the same directory and name is already in the box.
     #[error("the box already has a file at this path (file {0})")]
     FingerprintExists(i64),
+    /// A ShareKey that does not open the shared file: wrong, tampered, or made for another
+    /// RequestKey.
+    #[error(
+        "the ShareKey does not open this file (wrong, tampered, or made for another RequestKey)"
+    )]
+    WrongShareKey,
     /// No file with this id in the LocalBox.
     #[error("there is no file {0} in the LocalBox")]
     NoSuchFile(i64),

@@ -9,6 +9,7 @@ mod edit;
 mod make;
 mod ranges;
 mod remote;
+mod share;
 mod sync;
 mod upload;
 mod upload_many;

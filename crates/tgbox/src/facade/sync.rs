@@ -39,6 +39,9 @@ pub struct SyncReport {
 struct Known {
     file_salt: String,
     caption: String,
+    /// An imported file: its caption blob holds this box's directory for it (a local-only
+    /// update, §2.8), which the owner's caption must not overwrite.
+    imported: bool,
 }
 
 /// What the LocalBox knows of each file, by id.
@@ -52,6 +55,7 @@ fn known_rows(rows: &[crate::localbox::RawFileRow]) -> Result<HashMap<i64, Known
                 Known {
                     file_salt: header.file_salt.to_b64(),
                     caption,
+                    imported: row.is_imported(),
                 },
             );
         }
@@ -155,7 +159,7 @@ impl TgBox {
             let caption = effective_caption(&message.caption);
             let outcome = match known.remove(&id) {
                 Some(k) if k.file_salt == doc.name => {
-                    if k.caption == caption {
+                    if k.caption == caption || k.imported {
                         continue;
                     }
                     self.merge_caption(id, caption)

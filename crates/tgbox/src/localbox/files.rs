@@ -52,6 +52,11 @@ impl RawFileRow {
         self.id
     }
 
+    /// Whether the row holds a sealed FileKey (a file imported from another box).
+    pub fn is_imported(&self) -> bool {
+        self.efilekey.is_some()
+    }
+
     /// The caption blob (`UPDATED_METADATA`), if any.
     pub fn updated(&self) -> Option<&[u8]> {
         self.updated.as_deref().filter(|b| !b.is_empty())

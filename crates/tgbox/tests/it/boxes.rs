@@ -1164,3 +1164,85 @@ fn fast_sync_follows_the_feed_and_a_bad_message_is_skipped_not_fatal() {
         assert_eq!(deep.skipped.len(), 1);
     });
 }
+
+#[test]
+fn a_file_shared_between_two_boxes_opens_with_its_sharekey_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    block_on(async {
+        let a_chan = local_channel(&tmp.path().join("a"), "alice").await;
+        let alice = make(a_chan.clone(), &tmp.path().join("alice.db"), "alice phrase").await;
+        let b_chan = local_channel(&tmp.path().join("b"), "bob").await;
+        let bob = make(b_chan.clone(), &tmp.path().join("bob.db"), "bob phrase").await;
+        let none = Attributes::default();
+        let src = tmp.path().join("shared.pdf");
+        std::fs::write(&src, pattern(9, 300_000)).unwrap();
+        let f = alice
+            .upload(
+                upload_args(&src, "/private/alice", &none),
+                Arc::new(NoProgress),
+            )
+            .await
+            .unwrap();
+        // The document reaches Bob's channel (a forward, byte for byte).
+        let msg = a_chan.get_messages(&[f.id as i32]).await.unwrap()[0]
+            .clone()
+            .unwrap();
+        let bytes = tgbox::channel::conformance::read_all(a_chan.as_ref(), &msg)
+            .await
+            .unwrap();
+        let doc = msg.document.unwrap();
+        let copy = b_chan
+            .post_document(
+                tgbox::channel::Upload::from_bytes(doc.name, doc.mime, bytes),
+                "",
+            )
+            .await
+            .unwrap();
+
+        let request = bob.request_key(copy.id).await.unwrap();
+        let share = alice.share_key(f.id, &request).await.unwrap();
+        // A ShareKey made for someone else's request does not open it.
+        let other = tgbox_core::RequestKey::for_file(
+            &MainKey::from_bytes([3; 32]),
+            &tgbox_core::FileSalt::from_bytes(*f.file.header.file_salt.as_bytes()),
+        )
+        .unwrap();
+        let wrong = alice.share_key(f.id, &other).await.unwrap();
+        assert!(matches!(
+            bob.import_file(copy.id, &wrong, None).await,
+            Err(Error::WrongShareKey)
+        ));
+
+        let imported = bob
+            .import_file(copy.id, &share, Some("/from alice"))
+            .await
+            .unwrap();
+        assert!(imported.imported);
+        assert_eq!(
+            (
+                imported.info().name.as_str(),
+                imported.info().dir.as_deref()
+            ),
+            ("shared.pdf", Some("/from alice"))
+        );
+        let out = tmp.path().join("got.pdf");
+        bob.download(copy.id as i64, &out, Arc::new(NoProgress))
+            .await
+            .unwrap();
+        assert!(std::fs::read(&out).unwrap() == pattern(9, 300_000));
+        // Syncs keep the imported file and its key (the reference's deep sync loses them).
+        let report = bob.sync_deep(&NoProgress).await.unwrap();
+        assert!(
+            report.removed.is_empty() && report.skipped.is_empty(),
+            "{report:?}"
+        );
+        bob.sync_fast(&NoProgress).await.unwrap();
+        let kept = bob.file(copy.id as i64).await.unwrap();
+        assert!(kept.imported);
+        assert_eq!(
+            kept.info().dir.as_deref(),
+            Some("/from alice"),
+            "the local directory survives syncs"
+        );
+    });
+}

@@ -328,3 +328,122 @@ fn edits_and_deletions_cross_both_ways() {
         "/moved/by rust"
     );
 }
+
+#[test]
+#[ignore = "needs the Python reference: run by scripts/test.sh"]
+fn file_sharing_both_ways() {
+    use tgbox_core::Key;
+    let tmp = tempfile::tempdir().unwrap();
+    let (ref_chan, our_chan) = (tmp.path().join("ref-chan"), tmp.path().join("our-chan"));
+    let db = tmp.path().join("ref.db");
+    let dbs = db.to_str().unwrap().to_owned();
+    let mut made = vec!["--phrase", PHRASE, "--name", "Sharer"];
+    made.extend(SCRYPT);
+    made.extend(["--localbox", &dbs]);
+    ref_box("make-box", &ref_chan, &made);
+    let src = tmp.path().join("from-ref.bin");
+    std::fs::write(&src, pattern(600, 123_456)).unwrap();
+    let mut args = box_args(&dbs);
+    args.extend([
+        src.to_str().unwrap(),
+        "--path",
+        "/ref/shared",
+        "--no-preview",
+    ]);
+    let a1 = ref_box("upload", &ref_chan, &args)["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let our_phrase_key = crate::common::cheap_basekey("our own phrase");
+
+    block_on(async {
+        let channel: Arc<dyn Channel> = Arc::new(
+            LocalChannel::create(&our_chan, &format!("{BOX_TITLE_PREFIX}Receiver"), "", false)
+                .await
+                .unwrap(),
+        );
+        let ours =
+            crate::common::make_box(channel, &tmp.path().join("ours.db"), &our_phrase_key).await;
+        // The reference's file comes to us: forward, our RequestKey, its ShareKey, our import.
+        let b1 = ref_box(
+            "forward",
+            &ref_chan,
+            &["--to", our_chan.to_str().unwrap(), "--id", &a1],
+        )["id"]
+            .as_i64()
+            .unwrap() as i32;
+        let request = ours.request_key(b1).await.unwrap().encode();
+        let mut args = box_args(&dbs);
+        args.extend(["--id", &a1, "--requestkey", &request]);
+        let share = ref_box("share-file", &ref_chan, &args)["sharekey"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let imported = ours
+            .import_file(
+                b1,
+                &tgbox_core::ShareKey::decode(&share).unwrap(),
+                Some("/shared by ref"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(imported.info().name, "from-ref.bin");
+        let out = tmp.path().join("ref-shared.out");
+        ours.download(i64::from(b1), &out, Arc::new(NoProgress))
+            .await
+            .unwrap();
+        assert_eq!(
+            sha(&std::fs::read(&out).unwrap()),
+            sha(&pattern(600, 123_456))
+        );
+
+        // Our file goes to the reference: forward, its RequestKey, our ShareKey, its import.
+        let mine = tmp.path().join("from-us.bin");
+        std::fs::write(&mine, pattern(601, 54_321)).unwrap();
+        let none = Attributes::default();
+        let f = ours
+            .upload(
+                UploadFile {
+                    source: &mine,
+                    dir: "/ours",
+                    name: None,
+                    mime: "",
+                    cattrs: &none,
+                },
+                Arc::new(NoProgress),
+            )
+            .await
+            .unwrap();
+        let f_id = f.id.to_string();
+        let a2 = ref_box(
+            "forward",
+            &our_chan,
+            &["--to", ref_chan.to_str().unwrap(), "--id", &f_id],
+        )["id"]
+            .as_i64()
+            .unwrap()
+            .to_string();
+        let mut args = box_args(&dbs);
+        args.extend(["--id", &a2]);
+        let request = ref_box("request-key", &ref_chan, &args)["requestkey"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let share = ours
+            .share_key(f.id, &tgbox_core::RequestKey::decode(&request).unwrap())
+            .await
+            .unwrap()
+            .encode();
+        let mut args = box_args(&dbs);
+        args.extend(["--id", &a2, "--sharekey", &share]);
+        ref_box("import-file", &ref_chan, &args);
+        let out = tmp.path().join("ours-at-ref.out");
+        let mut args = box_args(&dbs);
+        args.extend(["--id", &a2, "--out", out.to_str().unwrap()]);
+        let got = ref_box("download", &ref_chan, &args);
+        assert_eq!(
+            got["sha256"].as_str(),
+            Some(sha(&pattern(601, 54_321)).as_str())
+        );
+    });
+}
