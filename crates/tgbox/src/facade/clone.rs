@@ -13,6 +13,7 @@ use crate::channel::Channel;
 use crate::error::{Error, Result};
 use crate::localbox::{LocalBox, NewBoxData, seal_box_data};
 use crate::progress::Progress;
+use crate::retry::retrying;
 
 /// Messages per page of the walk.
 const PAGE: usize = 100;
@@ -34,15 +35,87 @@ impl TgBox {
         session: SessionInfo,
         progress: &dyn Progress,
     ) -> Result<TgBox> {
+        let header = retrying(|| channel.header()).await?;
+        let box_salt = box_salt_from_about(&header.about)?;
+        let mainkey = MainKey::derive(basekey, &box_salt);
+        Self::clone_with(
+            channel, localbox, basekey, mainkey, false, session, progress,
+        )
+        .await
+    }
+
+    /// A RequestKey for the box in `channel`, made from the receiver's own (new) BaseKey and
+    /// the box salt in the channel's description: the first step of being given a whole box.
+    ///
+    /// # Errors
+    /// [`Error::NotABox`]; channel errors.
+    pub async fn request_box(
+        channel: &dyn Channel,
+        basekey: &BaseKey,
+    ) -> Result<tgbox_core::RequestKey> {
+        let header = retrying(|| channel.header()).await?;
+        let box_salt = box_salt_from_about(&header.about)?;
+        Ok(tgbox_core::RequestKey::for_box(basekey, &box_salt)?)
+    }
+
+    /// The owner's side of sharing the whole box: a ShareKey for `request`.
+    ///
+    /// # Errors
+    /// [`Error::Protocol`] for a malformed RequestKey.
+    pub fn share_box(&self, request: &tgbox_core::RequestKey) -> Result<tgbox_core::ShareKey> {
+        Ok(tgbox_core::ShareKey::for_box(
+            &self.mainkey,
+            &self.data.box_salt,
+            request,
+        )?)
+    }
+
+    /// Clones a box that was shared with this BaseKey's owner: the ShareKey gives the box's
+    /// MainKey, which the LocalBox keeps sealed with the receiver's BaseKey (spec §5.7), so the
+    /// receiver opens it with their own phrase from then on.
+    ///
+    /// # Errors
+    /// [`Error::WrongShareKey`] when the ShareKey does not open the box's files; as
+    /// [`TgBox::clone_from`].
+    pub async fn clone_shared(
+        channel: Arc<dyn Channel>,
+        localbox: &Path,
+        basekey: &BaseKey,
+        share: &tgbox_core::ShareKey,
+        session: SessionInfo,
+        progress: &dyn Progress,
+    ) -> Result<TgBox> {
+        let header = retrying(|| channel.header()).await?;
+        let box_salt = box_salt_from_about(&header.about)?;
+        let import =
+            tgbox_core::sharing::import_key(basekey.expose_secret(), box_salt.as_bytes(), share)
+                .map_err(|_| Error::WrongShareKey)?;
+        let mainkey = MainKey::from_bytes(*import.expose_secret());
+        match Self::clone_with(channel, localbox, basekey, mainkey, true, session, progress).await {
+            Err(Error::WrongPhrase) => Err(Error::WrongShareKey),
+            other => other,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn clone_with(
+        channel: Arc<dyn Channel>,
+        localbox: &Path,
+        basekey: &BaseKey,
+        mainkey: MainKey,
+        foreign: bool,
+        session: SessionInfo,
+        progress: &dyn Progress,
+    ) -> Result<TgBox> {
         if localbox.exists() {
             return Err(Error::InvalidInput(format!(
                 "{} already exists",
                 localbox.display()
             )));
         }
-        let header = channel.header().await?;
+        let header = retrying(|| channel.header()).await?;
         let box_salt = box_salt_from_about(&header.about)?;
-        let mainkey = Arc::new(MainKey::derive(basekey, &box_salt));
+        let mainkey = Arc::new(mainkey);
         let new = NewBoxData {
             channel_id: header.id,
             created: crate::channel::now_unix(),
@@ -50,7 +123,7 @@ impl TgBox {
             session: &session.session,
             api_id: session.api_id,
             api_hash: session.api_hash,
-            foreign_mainkey: None,
+            foreign_mainkey: foreign.then_some(&*mainkey),
         };
         let sealed = seal_box_data(basekey, &mainkey, &new)?;
         let mut partial = None;

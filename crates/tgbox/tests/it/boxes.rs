@@ -1246,3 +1246,56 @@ fn a_file_shared_between_two_boxes_opens_with_its_sharekey_only() {
         );
     });
 }
+
+#[test]
+fn a_whole_box_shared_opens_with_the_receivers_own_phrase() {
+    let tmp = tempfile::tempdir().unwrap();
+    block_on(async {
+        let channel = local_channel(&tmp.path().join("chan"), "given").await;
+        let alice = make(channel.clone(), &tmp.path().join("alice.db"), "alice").await;
+        let src = tmp.path().join("a.txt");
+        std::fs::write(&src, b"for bob").unwrap();
+        let none = Attributes::default();
+        alice
+            .upload(upload_args(&src, "/x", &none), Arc::new(NoProgress))
+            .await
+            .unwrap();
+        let bob_key = basekey("bob");
+        let request = TgBox::request_box(channel.as_ref(), &bob_key)
+            .await
+            .unwrap();
+        let share = alice.share_box(&request).unwrap();
+        // Someone else's ShareKey opens nothing, and leaves nothing behind.
+        let eve_request = TgBox::request_box(channel.as_ref(), &basekey("eve"))
+            .await
+            .unwrap();
+        let eve_share = alice.share_box(&eve_request).unwrap();
+        let db = tmp.path().join("bob.db");
+        let err = TgBox::clone_shared(
+            channel.clone(),
+            &db,
+            &bob_key,
+            &eve_share,
+            SessionInfo::offline().unwrap(),
+            &NoProgress,
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(err, Error::WrongShareKey), "{err}");
+        assert!(!db.exists());
+        let bob = TgBox::clone_shared(
+            channel.clone(),
+            &db,
+            &bob_key,
+            &share,
+            SessionInfo::offline().unwrap(),
+            &NoProgress,
+        )
+        .await
+        .unwrap();
+        assert_eq!(view(&bob).await, view(&alice).await);
+        drop(bob);
+        let again = TgBox::open(channel, &db, &bob_key).await.unwrap();
+        assert_eq!(view(&again).await, view(&alice).await);
+    });
+}

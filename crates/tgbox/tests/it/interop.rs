@@ -447,3 +447,116 @@ fn file_sharing_both_ways() {
         );
     });
 }
+
+#[test]
+#[ignore = "needs the Python reference: run by scripts/test.sh"]
+fn whole_boxes_are_shared_both_ways() {
+    use tgbox_core::Key;
+    let tmp = tempfile::tempdir().unwrap();
+    let ref_chan = tmp.path().join("ref-chan");
+    let db = tmp.path().join("ref.db");
+    let dbs = db.to_str().unwrap().to_owned();
+    let mut made = vec!["--phrase", PHRASE, "--name", "Shared box"];
+    made.extend(SCRYPT);
+    made.extend(["--localbox", &dbs]);
+    ref_box("make-box", &ref_chan, &made);
+    let src = tmp.path().join("in-ref-box.bin");
+    std::fs::write(&src, pattern(700, 4321)).unwrap();
+    let mut args = box_args(&dbs);
+    args.extend([src.to_str().unwrap(), "--path", "/box", "--no-preview"]);
+    let id = ref_box("upload", &ref_chan, &args)["id"].as_i64().unwrap();
+    let bob = crate::common::cheap_basekey("bob's own phrase");
+    let our_chan = tmp.path().join("our-chan");
+
+    block_on(async {
+        // The reference shares its box with us: our RequestKey, its ShareKey, our clone.
+        let channel: Arc<dyn Channel> = Arc::new(LocalChannel::open(&ref_chan).await.unwrap());
+        let request = TgBox::request_box(channel.as_ref(), &bob)
+            .await
+            .unwrap()
+            .encode();
+        let mut args = box_args(&dbs);
+        args.extend(["--requestkey", &request]);
+        let share = ref_box("share-box", &ref_chan, &args)["sharekey"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let share = tgbox_core::ShareKey::decode(&share).unwrap();
+        let db_b = tmp.path().join("bob.db");
+        let cloned = TgBox::clone_shared(
+            channel.clone(),
+            &db_b,
+            &bob,
+            &share,
+            SessionInfo::offline().unwrap(),
+            &NoProgress,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            cloned
+                .files()
+                .await
+                .unwrap()
+                .iter()
+                .map(|f| f.id)
+                .collect::<Vec<_>>(),
+            [id]
+        );
+        drop(cloned);
+        // From then on Bob's own phrase opens it.
+        let reopened = TgBox::open(channel.clone(), &db_b, &bob).await.unwrap();
+        let out = tmp.path().join("shared-box.out");
+        reopened
+            .download(id, &out, Arc::new(NoProgress))
+            .await
+            .unwrap();
+        assert_eq!(sha(&std::fs::read(&out).unwrap()), sha(&pattern(700, 4321)));
+
+        // We share a box of ours with the reference, which clones it with its ShareKey.
+        let ours_chan: Arc<dyn Channel> = Arc::new(
+            LocalChannel::create(
+                &our_chan,
+                &format!("{BOX_TITLE_PREFIX}Ours to give"),
+                "",
+                false,
+            )
+            .await
+            .unwrap(),
+        );
+        let ours =
+            crate::common::make_box(ours_chan, &tmp.path().join("ours.db"), &basekey()).await;
+        let mine = tmp.path().join("given.bin");
+        std::fs::write(&mine, pattern(701, 777)).unwrap();
+        let none = Attributes::default();
+        ours.upload(
+            UploadFile {
+                source: &mine,
+                dir: "/given",
+                name: None,
+                mime: "",
+                cattrs: &none,
+            },
+            Arc::new(NoProgress),
+        )
+        .await
+        .unwrap();
+        let mut args = vec!["--phrase", "the reference's new phrase"];
+        args.extend(SCRYPT);
+        let request = ref_box("request-box", &our_chan, &args)["requestkey"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let share = ours
+            .share_box(&tgbox_core::RequestKey::decode(&request).unwrap())
+            .unwrap()
+            .encode();
+        let ref_db = tmp.path().join("ref-clone.db");
+        let mut args = vec!["--phrase", "the reference's new phrase"];
+        args.extend(SCRYPT);
+        args.extend(["--localbox", ref_db.to_str().unwrap(), "--sharekey", &share]);
+        let opened = ref_box("open-box", &our_chan, &args);
+        assert_eq!(opened["files"], 1, "{opened}");
+        assert_eq!(opened["mainkey_stored"], true);
+    });
+}
