@@ -48,15 +48,65 @@ impl TgBox {
         share: &ShareKey,
         dir: Option<&str>,
     ) -> Result<LocalFile> {
-        let (header, region) = self.message_header(id).await?;
+        let (header, _) = self.message_header(id).await?;
         let import: ImportKey = sharing::import_key(
             self.mainkey.expose_secret(),
             header.file_salt.as_bytes(),
             share,
         )
         .map_err(|_| Error::WrongShareKey)?;
+        self.import_with(id, &import, dir).await
+    }
+
+    /// The owner's side of sharing a directory: a ShareKey of its DirectoryKey, which opens
+    /// every file directly in it (not its subdirectories), those uploaded later included.
+    ///
+    /// # Errors
+    /// [`Error::Protocol`] for a malformed directory or RequestKey.
+    pub fn share_directory(&self, dir: &str, request: &RequestKey) -> Result<ShareKey> {
+        let dir = tgbox_core::paths::normalize_dir(dir)?;
+        let dirkey = tgbox_core::paths::directory_key(&self.mainkey, &dir)?;
+        let head = tgbox_core::paths::head_part_id(&self.mainkey, &dir)?;
+        Ok(ShareKey::for_directory(&dirkey, &head, request)?)
+    }
+
+    /// The receiver's side of a shared directory: the ShareKey answers the RequestKey made on
+    /// message `requested_on`; it imports messages `ids` (files of that directory forwarded
+    /// here) under `dir`. Call it again with the same ShareKey for files added later.
+    ///
+    /// # Errors
+    /// As [`TgBox::import_file`]; a file of another directory is [`Error::WrongShareKey`].
+    pub async fn import_directory(
+        &self,
+        requested_on: i32,
+        share: &ShareKey,
+        ids: &[i32],
+        dir: Option<&str>,
+    ) -> Result<Vec<LocalFile>> {
+        let (header, _) = self.message_header(requested_on).await?;
+        let import: ImportKey = sharing::import_key(
+            self.mainkey.expose_secret(),
+            header.file_salt.as_bytes(),
+            share,
+        )
+        .map_err(|_| Error::WrongShareKey)?;
+        let mut out = Vec::with_capacity(ids.len());
+        for &id in ids {
+            out.push(self.import_with(id, &import, dir).await?);
+        }
+        Ok(out)
+    }
+
+    /// Imports message `id` with an ImportKey (a FileKey or a DirectoryKey, protocol §11.6).
+    async fn import_with(
+        &self,
+        id: i32,
+        import: &ImportKey,
+        dir: Option<&str>,
+    ) -> Result<LocalFile> {
+        let (header, region) = self.message_header(id).await?;
         let mut file = header
-            .decrypt(KeyRef::Import(&import))
+            .decrypt(KeyRef::Import(import))
             .map_err(|_| Error::WrongShareKey)?;
         let dir = match dir {
             Some(d) => tgbox_core::paths::normalize_dir(d)?,

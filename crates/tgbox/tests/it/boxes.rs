@@ -1299,3 +1299,83 @@ fn a_whole_box_shared_opens_with_the_receivers_own_phrase() {
         assert_eq!(view(&again).await, view(&alice).await);
     });
 }
+
+/// Copies message `id` of `from` into `to` byte for byte (what a forward does), returning the
+/// new message's id.
+async fn copy_message(from: &Arc<dyn Channel>, to: &Arc<dyn Channel>, id: i64) -> i32 {
+    let msg = from.get_messages(&[id as i32]).await.unwrap()[0]
+        .clone()
+        .unwrap();
+    let bytes = tgbox::channel::conformance::read_all(from.as_ref(), &msg)
+        .await
+        .unwrap();
+    let doc = msg.document.unwrap();
+    to.post_document(
+        tgbox::channel::Upload::from_bytes(doc.name, doc.mime, bytes),
+        &msg.caption,
+    )
+    .await
+    .unwrap()
+    .id
+}
+
+#[test]
+fn a_shared_directory_opens_its_files_and_later_ones_but_no_others() {
+    let tmp = tempfile::tempdir().unwrap();
+    block_on(async {
+        let a_chan = local_channel(&tmp.path().join("a"), "alice").await;
+        let alice = make(a_chan.clone(), &tmp.path().join("alice.db"), "alice").await;
+        let b_chan = local_channel(&tmp.path().join("b"), "bob").await;
+        let bob = make(b_chan.clone(), &tmp.path().join("bob.db"), "bob").await;
+        let none = Attributes::default();
+        let upload = async |name: &str, dir: &str| {
+            let src = tmp.path().join(name);
+            std::fs::write(&src, name.as_bytes()).unwrap();
+            alice
+                .upload(upload_args(&src, dir, &none), Arc::new(NoProgress))
+                .await
+                .unwrap()
+                .id
+        };
+        let (f1, f2, other) = (
+            upload("one", "/shared/dir").await,
+            upload("two", "/shared/dir").await,
+            upload("three", "/other").await,
+        );
+        let c1 = copy_message(&a_chan, &b_chan, f1).await;
+        let c2 = copy_message(&a_chan, &b_chan, f2).await;
+        let c3 = copy_message(&a_chan, &b_chan, other).await;
+
+        let request = bob.request_key(c1).await.unwrap();
+        let share = alice.share_directory("/shared/dir", &request).unwrap();
+        let got = bob
+            .import_directory(c1, &share, &[c1, c2], Some("/from alice"))
+            .await
+            .unwrap();
+        assert_eq!(
+            got.iter()
+                .map(|f| f.info().name.as_str())
+                .collect::<Vec<_>>(),
+            ["one", "two"]
+        );
+        assert!(
+            matches!(
+                bob.import_directory(c1, &share, &[c3], None).await,
+                Err(Error::WrongShareKey)
+            ),
+            "another directory"
+        );
+        // A file added to the directory later opens with the same ShareKey.
+        let f4 = upload("four", "/shared/dir").await;
+        let c4 = copy_message(&a_chan, &b_chan, f4).await;
+        let later = bob
+            .import_directory(c1, &share, &[c4], Some("/from alice"))
+            .await
+            .unwrap();
+        let out = tmp.path().join("four.out");
+        bob.download(later[0].id, &out, Arc::new(NoProgress))
+            .await
+            .unwrap();
+        assert_eq!(std::fs::read(&out).unwrap(), b"four");
+    });
+}
