@@ -36,8 +36,8 @@ mod search;
 
 pub use error::{Error, Result};
 pub use facade::{
-    BOX_TITLE_PREFIX, BatchItem, BatchResult, DirListing, Downloaded, Edit, MakeBox, SessionInfo,
-    SyncReport, TgBox, UploadFile, box_salt_from_about,
+    BOX_TITLE_PREFIX, BatchItem, BatchResult, DirListing, Downloaded, Edit, MULTIPART_BLOCK,
+    MakeBox, SessionInfo, SyncReport, TgBox, UploadFile, box_salt_from_about,
 };
 pub use index::IndexedFile;
 pub use progress::{NoProgress, Progress};

@@ -136,6 +136,17 @@ impl TgBox {
         file: UploadFile<'_>,
         progress: Arc<dyn Progress>,
     ) -> Result<LocalFile> {
+        self.upload_slice(file, None, progress).await
+    }
+
+    /// [`TgBox::upload`] of bytes `[offset, offset + len)` of the source when `slice` is given
+    /// (a part of a multipart file).
+    pub(crate) async fn upload_slice(
+        &self,
+        file: UploadFile<'_>,
+        slice: Option<(u64, u64)>,
+        progress: Arc<dyn Progress>,
+    ) -> Result<LocalFile> {
         let source = file.source.to_path_buf();
         let meta = tokio::fs::metadata(&source)
             .await
@@ -170,7 +181,7 @@ impl TgBox {
         let new = NewFile {
             dir: file.dir,
             name: &name,
-            size: meta.len(),
+            size: slice.map_or(meta.len(), |(_, len)| len),
             mime: file.mime,
             preview: &[],
             duration: 0,
@@ -199,6 +210,7 @@ impl TgBox {
             header: prepared.header().to_vec(),
             token: None,
             replaces: None,
+            source_offset: slice.map_or(0, |(offset, _)| offset),
         };
         let (lb, p) = (self.localbox.clone(), pending.clone());
         blocking(move || lb.journal_begin(&p)).await?;
@@ -273,6 +285,7 @@ impl TgBox {
             header: prepared.header().to_vec(),
             token: None,
             replaces: Some(id),
+            source_offset: 0,
         };
         let (lb, p) = (self.localbox.clone(), pending.clone());
         blocking(move || lb.journal_begin(&p)).await?;
@@ -305,6 +318,7 @@ impl TgBox {
                 .send_parts(
                     &prepared,
                     Path::new(&pending.source),
+                    pending.source_offset,
                     &token,
                     &salt,
                     done,
@@ -321,6 +335,7 @@ impl TgBox {
                     self.send_parts(
                         &prepared,
                         Path::new(&pending.source),
+                        pending.source_offset,
                         &token,
                         &salt,
                         Vec::new(),
@@ -404,17 +419,24 @@ impl TgBox {
     /// Encrypts the source again from its start (CBC and the HMAC run over the whole file) and
     /// sends every part not in `done`, up to [`TgBox::parallel`] at once, ticking each off in
     /// the journal as the channel acknowledges it.
+    #[allow(clippy::too_many_arguments)]
     async fn send_parts(
         &self,
         prepared: &Arc<PreparedBoxFile>,
         source: &Path,
+        offset: u64,
         token: &UploadToken,
         salt: &[u8; 32],
         done: Vec<u32>,
         progress: Arc<dyn Progress>,
     ) -> Result<()> {
-        let file = std::fs::File::open(source)
+        use std::io::Seek;
+        let mut file = std::fs::File::open(source)
             .map_err(|e| Error::io(format!("cannot open {}", source.display()), e))?;
+        file.seek(std::io::SeekFrom::Start(offset))
+            .map_err(|e| Error::io(format!("cannot read {}", source.display()), e))?;
+        // Exactly the slice: the encryptor checks the length against the declared size.
+        let file = file.take(prepared.size());
         let parallel = self.parallel();
         let (tx, rx) = mpsc::channel::<(u32, Bytes)>(parallel);
         let writer = PartWriter {

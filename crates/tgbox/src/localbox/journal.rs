@@ -35,6 +35,8 @@ pub struct PendingUpload {
     pub token: Option<String>,
     /// The file whose document this upload replaces in place, if it is a re-upload.
     pub replaces: Option<i64>,
+    /// Where in the source the uploaded bytes start (a part of a multipart file).
+    pub source_offset: u64,
 }
 
 const TABLE: &str = "TGBOX_RS_UPLOAD_JOURNAL";
@@ -50,7 +52,9 @@ impl LocalBox {
             .transaction()
             .map_err(self.sql("starting a transaction"))?;
         tx.execute(
-            &format!("INSERT OR REPLACE INTO {TABLE} VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+            &format!(
+                "INSERT OR REPLACE INTO {TABLE} VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+            ),
             params![
                 &p.file_salt[..],
                 p.started,
@@ -60,7 +64,8 @@ impl LocalBox {
                 p.document_size as i64,
                 p.header,
                 p.token,
-                p.replaces
+                p.replaces,
+                p.source_offset as i64
             ],
         )
         .map_err(self.sql("writing the upload journal"))?;
@@ -134,7 +139,7 @@ impl LocalBox {
         let conn = self.lock();
         let mut stmt = conn
             .prepare(&format!(
-                "SELECT FILE_SALT, STARTED, SOURCE, SOURCE_SIZE, SOURCE_MTIME, DOCUMENT_SIZE, HEADER, TOKEN, REPLACES \
+                "SELECT FILE_SALT, STARTED, SOURCE, SOURCE_SIZE, SOURCE_MTIME, DOCUMENT_SIZE, HEADER, TOKEN, REPLACES, SOURCE_OFFSET \
                  FROM {TABLE} ORDER BY STARTED"
             ))
             .map_err(self.sql("reading the upload journal"))?;
@@ -153,6 +158,7 @@ impl LocalBox {
                         header: r.get(6)?,
                         token: r.get(7)?,
                         replaces: r.get(8)?,
+                        source_offset: r.get::<_, i64>(9)?.max(0) as u64,
                     },
                 ))
             })

@@ -345,6 +345,7 @@ fn the_journal_settles_interrupted_uploads() {
             header: Vec::new(),
             token: None,
             replaces: None,
+            source_offset: 0,
         };
         tgbox
             .localbox()
@@ -1377,5 +1378,74 @@ fn a_shared_directory_opens_its_files_and_later_ones_but_no_others() {
             .await
             .unwrap();
         assert_eq!(std::fs::read(&out).unwrap(), b"four");
+    });
+}
+
+#[test]
+fn a_file_bigger_than_a_document_goes_in_tgbox_cli_parts_and_comes_back_whole() {
+    let tmp = tempfile::tempdir().unwrap();
+    block_on(async {
+        let (_channel, tgbox) = memory_box(tmp.path(), "multipart").await;
+        let data = pattern(12, 2_500_000);
+        let src = tmp.path().join("movie.mkv");
+        std::fs::write(&src, &data).unwrap();
+        let none = Attributes::default();
+        // A small block keeps the test fast; tgbox-cli's is MULTIPART_BLOCK.
+        let block = 1_000_000;
+        let parts = tgbox
+            .upload_multipart(
+                upload_args(&src, "/video", &none),
+                block,
+                Arc::new(NoProgress),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            parts
+                .iter()
+                .map(|p| p.info().name.as_str())
+                .collect::<Vec<_>>(),
+            ["movie.mkv-0", "movie.mkv-1", "movie.mkv-2"]
+        );
+        let attr =
+            |p: &tgbox::localbox::LocalFile, k: &str| p.info().cattrs.get(k).map(<[u8]>::to_vec);
+        assert_eq!(attr(&parts[0], "__mp_previous"), Some(b"genesis".to_vec()));
+        assert_eq!(
+            attr(&parts[1], "__mp_previous"),
+            Some(tgbox_core::ints::int_to_bytes(parts[0].id as u64))
+        );
+        assert_eq!(attr(&parts[2], "__mp_part"), Some(vec![2]));
+        assert_eq!(attr(&parts[2], "__mp_total"), Some(vec![3]));
+        assert_eq!(parts[2].info().size, 500_000);
+        // Running it again uploads nothing new (each part is recognised by its hash).
+        let again = tgbox
+            .upload_multipart(
+                upload_args(&src, "/video", &none),
+                block,
+                Arc::new(NoProgress),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            again.iter().map(|p| p.id).collect::<Vec<_>>(),
+            parts.iter().map(|p| p.id).collect::<Vec<_>>()
+        );
+        let out = tmp.path().join("movie.out");
+        let got = tgbox
+            .download_multipart("/video", "movie.mkv", &out)
+            .await
+            .unwrap();
+        assert_eq!(got.size, 2_500_000);
+        assert!(std::fs::read(&out).unwrap() == data);
+        // A missing part is refused, and nothing is written.
+        tgbox.delete(&[parts[1].id]).await.unwrap();
+        let out2 = tmp.path().join("movie2.out");
+        assert!(
+            tgbox
+                .download_multipart("/video", "movie.mkv", &out2)
+                .await
+                .is_err()
+        );
+        assert!(!out2.exists());
     });
 }
