@@ -560,3 +560,55 @@ fn whole_boxes_are_shared_both_ways() {
         assert_eq!(opened["mainkey_stored"], true);
     });
 }
+
+#[test]
+#[ignore = "needs the Python reference: run by scripts/test.sh"]
+fn multipart_parts_read_as_tgbox_cli_parts_in_the_reference() {
+    let tmp = tempfile::tempdir().unwrap();
+    let chan = tmp.path().join("chan");
+    let db = tmp.path().join("ours.db");
+    let dbs = db.to_str().unwrap().to_owned();
+    block_on(async {
+        let channel: Arc<dyn Channel> = Arc::new(
+            LocalChannel::create(&chan, &format!("{BOX_TITLE_PREFIX}Multipart"), "", false)
+                .await
+                .unwrap(),
+        );
+        let ours = crate::common::make_box(channel, &db, &basekey()).await;
+        let src = tmp.path().join("big.iso");
+        std::fs::write(&src, pattern(800, 2_100_000)).unwrap();
+        let none = Attributes::default();
+        let file = UploadFile {
+            source: &src,
+            dir: "/iso",
+            name: None,
+            mime: "",
+            cattrs: &none,
+        };
+        ours.upload_multipart(file, 1_000_000, Arc::new(NoProgress))
+            .await
+            .unwrap();
+    });
+    let listed = ref_box("list", &chan, &box_args(&dbs));
+    let mut parts: Vec<(String, String, String)> = listed["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let c = &f["cattrs"];
+            (
+                f["file_name"].as_str().unwrap().to_owned(),
+                c["__mp_part"].as_str().unwrap_or_default().to_owned(),
+                c["__mp_total"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    parts.sort();
+    let names: Vec<&str> = parts.iter().map(|p| p.0.as_str()).collect();
+    assert_eq!(names, ["big.iso-0", "big.iso-1", "big.iso-2"], "{listed}");
+    assert!(
+        parts.iter().all(|p| p.2 == "03"),
+        "__mp_total = int_to_bytes(3): {parts:?}"
+    );
+    assert_eq!(parts[2].1, "02");
+}
