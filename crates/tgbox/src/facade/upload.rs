@@ -112,7 +112,62 @@ fn mtime_of(meta: &std::fs::Metadata) -> i64 {
         .map_or(0, |d| d.as_nanos() as i64)
 }
 
+/// The file system facts of an upload's source, refusing what is not a file.
+async fn source_metadata(source: &Path) -> Result<std::fs::Metadata> {
+    let meta = tokio::fs::metadata(source)
+        .await
+        .map_err(|e| Error::io(format!("cannot read {}", source.display()), e))?;
+    if meta.is_dir() {
+        return Err(Error::InvalidInput(format!(
+            "{} is a directory, not a file",
+            source.display()
+        )));
+    }
+    Ok(meta)
+}
+
+/// The journal entry of an upload about to start.
+fn journal_entry(
+    prepared: &PreparedBoxFile,
+    source: &Path,
+    meta: &std::fs::Metadata,
+    replaces: Option<i64>,
+    source_offset: u64,
+) -> PendingUpload {
+    PendingUpload {
+        file_salt: *prepared.file_salt().as_bytes(),
+        started: crate::channel::now_unix(),
+        source: source.to_string_lossy().into_owned(),
+        source_size: meta.len(),
+        source_mtime: mtime_of(meta),
+        document_size: prepared.total_len(),
+        header: prepared.header().to_vec(),
+        token: None,
+        replaces,
+        source_offset,
+    }
+}
+
 impl TgBox {
+    /// The channel's capabilities and the box-file writer's limits for this account and box.
+    async fn writer_limits(&self) -> Result<(crate::channel::Capabilities, Limits)> {
+        let caps = retrying(|| self.channel.capabilities()).await?;
+        let lb = self.localbox.clone();
+        let metadata_max = blocking(move || lb.metadata_max()).await?;
+        let upload_limit = if caps.limits.premium {
+            UPLOAD_LIMIT_PREMIUM
+        } else {
+            UPLOAD_LIMIT
+        };
+        Ok((
+            caps,
+            Limits {
+                metadata_max,
+                upload_limit,
+            },
+        ))
+    }
+
     /// How many parts (uploads) or ranged reads (downloads) one transfer keeps in flight.
     pub fn set_parallel(&self, n: usize) {
         self.parallel.store(n.clamp(1, 64), Ordering::Relaxed);
@@ -148,15 +203,7 @@ impl TgBox {
         progress: Arc<dyn Progress>,
     ) -> Result<LocalFile> {
         let source = file.source.to_path_buf();
-        let meta = tokio::fs::metadata(&source)
-            .await
-            .map_err(|e| Error::io(format!("cannot read {}", source.display()), e))?;
-        if meta.is_dir() {
-            return Err(Error::InvalidInput(format!(
-                "{} is a directory, not a file",
-                source.display()
-            )));
-        }
+        let meta = source_metadata(&source).await?;
         let name = match file.name {
             Some(n) => n.to_owned(),
             None => source
@@ -167,17 +214,7 @@ impl TgBox {
                 })?
                 .to_owned(),
         };
-        let caps = retrying(|| self.channel.capabilities()).await?;
-        let lb = self.localbox.clone();
-        let metadata_max = blocking(move || lb.metadata_max()).await?;
-        let limits = Limits {
-            metadata_max,
-            upload_limit: if caps.limits.premium {
-                UPLOAD_LIMIT_PREMIUM
-            } else {
-                UPLOAD_LIMIT
-            },
-        };
+        let (caps, limits) = self.writer_limits().await?;
         let new = NewFile {
             dir: file.dir,
             name: &name,
@@ -200,18 +237,13 @@ impl TgBox {
             return Err(Error::FingerprintExists(other));
         }
         caps.limits.check_document_size(prepared.total_len())?;
-        let pending = PendingUpload {
-            file_salt: *prepared.file_salt().as_bytes(),
-            started: crate::channel::now_unix(),
-            source: source.to_string_lossy().into_owned(),
-            source_size: meta.len(),
-            source_mtime: mtime_of(&meta),
-            document_size: prepared.total_len(),
-            header: prepared.header().to_vec(),
-            token: None,
-            replaces: None,
-            source_offset: slice.map_or(0, |(offset, _)| offset),
-        };
+        let pending = journal_entry(
+            &prepared,
+            &source,
+            &meta,
+            None,
+            slice.map_or(0, |(offset, _)| offset),
+        );
         let (lb, p) = (self.localbox.clone(), pending.clone());
         blocking(move || lb.journal_begin(&p)).await?;
         self.continue_upload(pending, prepared, progress).await
@@ -232,26 +264,8 @@ impl TgBox {
     ) -> Result<LocalFile> {
         let local = self.file(id).await?;
         super::remote::current_document(self.channel.as_ref(), &local).await?;
-        let meta = tokio::fs::metadata(source)
-            .await
-            .map_err(|e| Error::io(format!("cannot read {}", source.display()), e))?;
-        if meta.is_dir() {
-            return Err(Error::InvalidInput(format!(
-                "{} is a directory, not a file",
-                source.display()
-            )));
-        }
-        let caps = retrying(|| self.channel.capabilities()).await?;
-        let lb = self.localbox.clone();
-        let metadata_max = blocking(move || lb.metadata_max()).await?;
-        let limits = Limits {
-            metadata_max,
-            upload_limit: if caps.limits.premium {
-                UPLOAD_LIMIT_PREMIUM
-            } else {
-                UPLOAD_LIMIT
-            },
-        };
+        let meta = source_metadata(source).await?;
+        let (caps, limits) = self.writer_limits().await?;
         let original = self.original_info(&local)?;
         let dir = local
             .info()
@@ -275,18 +289,7 @@ impl TgBox {
             &mut OsEntropy,
         )?);
         caps.limits.check_document_size(prepared.total_len())?;
-        let pending = PendingUpload {
-            file_salt: *prepared.file_salt().as_bytes(),
-            started: crate::channel::now_unix(),
-            source: source.to_string_lossy().into_owned(),
-            source_size: meta.len(),
-            source_mtime: mtime_of(&meta),
-            document_size: prepared.total_len(),
-            header: prepared.header().to_vec(),
-            token: None,
-            replaces: Some(id),
-            source_offset: 0,
-        };
+        let pending = journal_entry(&prepared, source, &meta, Some(id), 0);
         let (lb, p) = (self.localbox.clone(), pending.clone());
         blocking(move || lb.journal_begin(&p)).await?;
         self.continue_upload(pending, prepared, progress).await
