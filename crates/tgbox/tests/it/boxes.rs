@@ -41,6 +41,20 @@ async fn make(channel: Arc<dyn Channel>, localbox: &Path, phrase: &str) -> TgBox
     .unwrap()
 }
 
+/// The box in `channel` opened on another device (phrase "p"): its LocalBox rebuilt from the
+/// channel.
+async fn clone_box(channel: Arc<dyn Channel>, localbox: &Path) -> TgBox {
+    TgBox::clone_from(
+        channel,
+        localbox,
+        &basekey("p"),
+        SessionInfo::offline().unwrap(),
+        &NoProgress,
+    )
+    .await
+    .unwrap()
+}
+
 /// A box on a fresh `memory:` channel.
 async fn memory_box(dir: &Path, name: &str) -> (Arc<dyn Channel>, TgBox) {
     let channel: Arc<dyn Channel> =
@@ -789,15 +803,7 @@ fn edits_travel_through_the_channel_and_deep_sync_brings_another_user_in_step() 
             );
         }
         // Bob opens the same box on another device.
-        let bob = TgBox::clone_from(
-            channel.clone(),
-            &tmp.path().join("bob.db"),
-            &basekey("p"),
-            SessionInfo::offline().unwrap(),
-            &NoProgress,
-        )
-        .await
-        .unwrap();
+        let bob = clone_box(channel.clone(), &tmp.path().join("bob.db")).await;
         assert_eq!(view(&alice).await, view(&bob).await);
 
         // Alice renames, moves, tags, deletes and uploads; Bob syncs.
@@ -896,15 +902,7 @@ fn two_users_never_diverge_over_random_operation_sequences() {
         let tmp = tempfile::tempdir().unwrap();
         block_on(async {
             let (channel, alice) = memory_box(tmp.path(), "multi").await;
-            let bob = TgBox::clone_from(
-                channel.clone(),
-                &tmp.path().join("bob.db"),
-                &basekey("p"),
-                SessionInfo::offline().unwrap(),
-                &NoProgress,
-            )
-            .await
-            .unwrap();
+            let bob = clone_box(channel.clone(), &tmp.path().join("bob.db")).await;
             let users = [&alice, &bob];
             let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
             let mut next = move |n: u64| {
@@ -973,15 +971,7 @@ fn two_users_never_diverge_over_random_operation_sequences() {
                 let report = user.sync_deep(&NoProgress).await.unwrap();
                 assert!(report.skipped.is_empty(), "seed {seed}: {report:?}");
             }
-            let truth = TgBox::clone_from(
-                channel.clone(),
-                &tmp.path().join("truth.db"),
-                &basekey("p"),
-                SessionInfo::offline().unwrap(),
-                &NoProgress,
-            )
-            .await
-            .unwrap();
+            let truth = clone_box(channel.clone(), &tmp.path().join("truth.db")).await;
             let expected = view(&truth).await;
             assert_eq!(view(&alice).await, expected, "seed {seed}: alice");
             assert_eq!(view(&bob).await, expected, "seed {seed}: bob");
@@ -1016,15 +1006,7 @@ fn a_re_upload_replaces_the_document_in_place_and_keeps_the_edits() {
             )
             .await
             .unwrap();
-        let bob = TgBox::clone_from(
-            channel.clone(),
-            &tmp.path().join("bob.db"),
-            &basekey("p"),
-            SessionInfo::offline().unwrap(),
-            &NoProgress,
-        )
-        .await
-        .unwrap();
+        let bob = clone_box(channel.clone(), &tmp.path().join("bob.db")).await;
 
         let v2 = tmp.path().join("v2.txt");
         std::fs::write(&v2, pattern(2, 900_000)).unwrap();
@@ -1079,15 +1061,7 @@ fn fast_sync_follows_the_feed_and_a_bad_message_is_skipped_not_fatal() {
     block_on(async {
         let channel = local_channel(&tmp.path().join("chan"), "fast").await;
         let alice = make(channel.clone(), &tmp.path().join("alice.db"), "p").await;
-        let bob = TgBox::clone_from(
-            channel.clone(),
-            &tmp.path().join("bob.db"),
-            &basekey("p"),
-            SessionInfo::offline().unwrap(),
-            &NoProgress,
-        )
-        .await
-        .unwrap();
+        let bob = clone_box(channel.clone(), &tmp.path().join("bob.db")).await;
         // Bob is up to date with an empty box: his first fast sync only sets the mark.
         bob.sync_fast(&NoProgress).await.unwrap();
         let none = Attributes::default();
