@@ -110,6 +110,61 @@ impl State {
         Limits::for_account(self.header.premium)
     }
 
+    /// The parts of an upload joined in order, once every one is there; the upload stays until
+    /// [`State::post`] or [`State::replace`] succeeded.
+    fn joined_parts(&self, token: &UploadToken) -> Result<(u64, Bytes)> {
+        let (size, parts) = self
+            .uploads
+            .get(&token.0)
+            .ok_or_else(|| unknown_upload(token))?;
+        let (size, count) = (*size, part_count(*size));
+        if let Some(missing) = (0..count).find(|i| !parts.contains_key(i)) {
+            return Err(ChannelError::new(
+                ErrorKind::FilePartsInvalid,
+                format!("part {missing} of {count} is missing"),
+            ));
+        }
+        let mut bytes = Vec::with_capacity(size as usize);
+        for part in parts.values() {
+            bytes.extend_from_slice(part);
+        }
+        Ok((size, Bytes::from(bytes)))
+    }
+
+    /// Makes `document` message `id`'s document (and `caption` its caption, when given).
+    fn replace(
+        &mut self,
+        id: MessageId,
+        document: Document,
+        bytes: Bytes,
+        caption: Option<&str>,
+    ) -> Result<Message> {
+        let limits = self.limits();
+        if let Some(c) = caption {
+            limits.check_caption(c)?;
+        }
+        limits.check_document_size(document.size)?;
+        let Some(stored) = self.messages.get_mut(&id) else {
+            return Err(ChannelError::new(
+                ErrorKind::MessageIdInvalid,
+                format!("no message {id}"),
+            ));
+        };
+        let prev = stored.message.clone();
+        stored.message.document = Some(document);
+        if let Some(c) = caption {
+            stored.message.caption = c.to_owned();
+        }
+        stored.message.edit_date = Some(now_unix());
+        stored.bytes = bytes;
+        let message = stored.message.clone();
+        self.push_event(EventAction::EditMessage {
+            message: message.clone(),
+            prev,
+        });
+        Ok(message)
+    }
+
     /// Posts `document` with `bytes` as a new message.
     fn post(&mut self, document: Document, bytes: Bytes, caption: &str) -> Result<Message> {
         let limits = self.limits();
@@ -274,29 +329,14 @@ impl Channel for MemoryChannel {
         caption: &str,
     ) -> Result<Message> {
         let mut st = self.lock();
-        st.limits().check_caption(caption)?;
-        let (size, parts) = st
-            .uploads
-            .get(&token.0)
-            .ok_or_else(|| unknown_upload(token))?;
-        let (size, count) = (*size, part_count(*size));
-        if let Some(missing) = (0..count).find(|i| !parts.contains_key(i)) {
-            return Err(ChannelError::new(
-                ErrorKind::FilePartsInvalid,
-                format!("part {missing} of {count} is missing"),
-            ));
-        }
-        let mut bytes = Vec::with_capacity(size as usize);
-        for part in parts.values() {
-            bytes.extend_from_slice(part);
-        }
+        let (size, bytes) = st.joined_parts(token)?;
         let document = Document {
             id: document_id()?,
             name: name.to_owned(),
             size,
             mime: mime.to_owned(),
         };
-        let message = st.post(document, Bytes::from(bytes), caption)?;
+        let message = st.post(document, bytes, caption)?;
         st.uploads.remove(&token.0);
         Ok(message)
     }
@@ -310,47 +350,15 @@ impl Channel for MemoryChannel {
         caption: Option<&str>,
     ) -> Result<Message> {
         let mut st = self.lock();
-        if let Some(c) = caption {
-            st.limits().check_caption(c)?;
-        }
-        if !st.messages.contains_key(&id) {
-            return Err(ChannelError::new(
-                ErrorKind::MessageIdInvalid,
-                format!("no message {id}"),
-            ));
-        }
-        let (size, parts) = st
-            .uploads
-            .get(&token.0)
-            .ok_or_else(|| unknown_upload(token))?;
-        let (size, count) = (*size, part_count(*size));
-        if let Some(missing) = (0..count).find(|i| !parts.contains_key(i)) {
-            return Err(ChannelError::new(
-                ErrorKind::FilePartsInvalid,
-                format!("part {missing} of {count} is missing"),
-            ));
-        }
-        let bytes: Vec<u8> = parts.values().flat_map(|p| p.iter().copied()).collect();
+        let (size, bytes) = st.joined_parts(token)?;
         let document = Document {
             id: document_id()?,
             name: name.to_owned(),
             size,
             mime: mime.to_owned(),
         };
+        let message = st.replace(id, document, bytes, caption)?;
         st.uploads.remove(&token.0);
-        let stored = st.messages.get_mut(&id).expect("checked above");
-        let prev = stored.message.clone();
-        stored.message.document = Some(document);
-        if let Some(c) = caption {
-            stored.message.caption = c.to_owned();
-        }
-        stored.message.edit_date = Some(now_unix());
-        stored.bytes = Bytes::from(bytes);
-        let message = stored.message.clone();
-        st.push_event(EventAction::EditMessage {
-            message: message.clone(),
-            prev,
-        });
         Ok(message)
     }
 
@@ -370,31 +378,7 @@ impl Channel for MemoryChannel {
             ));
         }
         let (document, bytes) = self.stage(upload).await?;
-        let mut st = self.lock();
-        let limits = st.limits();
-        if let Some(c) = caption {
-            limits.check_caption(c)?;
-        }
-        limits.check_document_size(document.size)?;
-        let Some(stored) = st.messages.get_mut(&id) else {
-            return Err(ChannelError::new(
-                ErrorKind::MessageIdInvalid,
-                format!("no message {id}"),
-            ));
-        };
-        let prev = stored.message.clone();
-        stored.message.document = Some(document);
-        if let Some(c) = caption {
-            stored.message.caption = c.to_owned();
-        }
-        stored.message.edit_date = Some(now_unix());
-        stored.bytes = bytes;
-        let message = stored.message.clone();
-        st.push_event(EventAction::EditMessage {
-            message: message.clone(),
-            prev,
-        });
-        Ok(message)
+        self.lock().replace(id, document, bytes, caption)
     }
 
     async fn edit_caption(&self, id: MessageId, caption: &str) -> Result<Message> {

@@ -66,6 +66,14 @@ fn box_args(db: &str) -> Vec<&str> {
     v
 }
 
+/// The reference makes a box named `name` in channel directory `chan`, its LocalBox at `db`.
+fn ref_make_box(chan: &Path, db: &str, name: &str) {
+    let mut args = vec!["--phrase", PHRASE, "--name", name];
+    args.extend(SCRYPT);
+    args.extend(["--localbox", db]);
+    ref_box("make-box", chan, &args);
+}
+
 #[test]
 #[ignore = "needs the Python reference: run by scripts/test.sh"]
 fn reference_box_opens_and_downloads_here() {
@@ -73,10 +81,7 @@ fn reference_box_opens_and_downloads_here() {
     let chan = tmp.path().join("chan");
     let db = tmp.path().join("ref.db");
     let dbs = db.to_str().unwrap().to_owned();
-    let mut made = vec!["--phrase", PHRASE, "--name", "Reference box"];
-    made.extend(SCRYPT);
-    made.extend(["--localbox", &dbs]);
-    ref_box("make-box", &chan, &made);
+    ref_make_box(&chan, &dbs, "Reference box");
     let mut expected = Vec::new();
     for (i, size) in SIZES.iter().enumerate() {
         let src = tmp.path().join(format!("ref-{size}.bin"));
@@ -244,10 +249,7 @@ fn edits_and_deletions_cross_both_ways() {
     let chan = tmp.path().join("chan");
     let db = tmp.path().join("ref.db");
     let dbs = db.to_str().unwrap().to_owned();
-    let mut made = vec!["--phrase", PHRASE, "--name", "Edits"];
-    made.extend(SCRYPT);
-    made.extend(["--localbox", &dbs]);
-    ref_box("make-box", &chan, &made);
+    ref_make_box(&chan, &dbs, "Edits");
     let upload = |i: usize| {
         let src = tmp.path().join(format!("e{i}.txt"));
         std::fs::write(&src, pattern(300 + i as u64, 1000 + i)).unwrap();
@@ -337,10 +339,7 @@ fn file_sharing_both_ways() {
     let (ref_chan, our_chan) = (tmp.path().join("ref-chan"), tmp.path().join("our-chan"));
     let db = tmp.path().join("ref.db");
     let dbs = db.to_str().unwrap().to_owned();
-    let mut made = vec!["--phrase", PHRASE, "--name", "Sharer"];
-    made.extend(SCRYPT);
-    made.extend(["--localbox", &dbs]);
-    ref_box("make-box", &ref_chan, &made);
+    ref_make_box(&ref_chan, &dbs, "Sharer");
     let src = tmp.path().join("from-ref.bin");
     std::fs::write(&src, pattern(600, 123_456)).unwrap();
     let mut args = box_args(&dbs);
@@ -456,10 +455,7 @@ fn whole_boxes_are_shared_both_ways() {
     let ref_chan = tmp.path().join("ref-chan");
     let db = tmp.path().join("ref.db");
     let dbs = db.to_str().unwrap().to_owned();
-    let mut made = vec!["--phrase", PHRASE, "--name", "Shared box"];
-    made.extend(SCRYPT);
-    made.extend(["--localbox", &dbs]);
-    ref_box("make-box", &ref_chan, &made);
+    ref_make_box(&ref_chan, &dbs, "Shared box");
     let src = tmp.path().join("in-ref-box.bin");
     std::fs::write(&src, pattern(700, 4321)).unwrap();
     let mut args = box_args(&dbs);
