@@ -68,6 +68,16 @@ pub struct SearchFilter {
     pub exclude: Criteria,
 }
 
+impl SearchFilter {
+    /// Checks that the filter can run: every regular expression compiles.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming the field whose pattern does not compile.
+    pub fn validate(&self) -> Result<()> {
+        Matcher::new(self).map(|_| ())
+    }
+}
+
 /// A text matcher: substring or compiled regex.
 enum Text {
     Sub(String),

@@ -4,6 +4,7 @@
 mod channel;
 
 use crate::output::PendingFile;
+use crate::scrypt_args::ScryptArgs;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Subcommand};
 use serde_json::{Map, Value, json};
@@ -13,9 +14,8 @@ use std::{
     path::{Path, PathBuf},
 };
 use tgbox_core::{
-    AnyKey, Attributes, BaseKey, BoxSalt, Key, MainKey, OsEntropy, Phrase, ScryptParams,
+    AnyKey, Attributes, BaseKey, BoxSalt, Key, MainKey, OsEntropy, Phrase,
     boxfile::{self, BoxFileHeader, KeyRef, NewFile},
-    keys::DEFAULT_SCRYPT_SALT,
 };
 use zeroize::Zeroizing;
 
@@ -36,39 +36,6 @@ pub enum RawCommand {
     /// (ciphertext only, no keys).
     #[command(subcommand)]
     Channel(channel::ChannelCommand),
-}
-
-/// scrypt parameters; the defaults are the reference's (N=2^20, r=8, p=1, its fixed salt).
-#[derive(Debug, Args)]
-pub struct ScryptArgs {
-    /// scrypt salt as hex [default: the reference's global salt]
-    #[arg(long, value_name = "HEX")]
-    scrypt_salt: Option<String>,
-    /// scrypt N, a power of two
-    #[arg(long, value_name = "N", default_value_t = 1 << 20)]
-    scrypt_n: u64,
-    /// scrypt r
-    #[arg(long, value_name = "R", default_value_t = 8)]
-    scrypt_r: u32,
-    /// scrypt p
-    #[arg(long, value_name = "P", default_value_t = 1)]
-    scrypt_p: u32,
-}
-
-impl ScryptArgs {
-    fn params(&self) -> Result<ScryptParams> {
-        let salt = match &self.scrypt_salt {
-            Some(h) => hex::decode(h.trim()).context("--scrypt-salt is not hex")?,
-            None => DEFAULT_SCRYPT_SALT.to_vec(),
-        };
-        Ok(ScryptParams::new(
-            salt,
-            self.scrypt_n,
-            self.scrypt_r,
-            self.scrypt_p,
-            32,
-        )?)
-    }
 }
 
 #[derive(Debug, Args)]

@@ -1,3 +1,7 @@
 //! Golden tests of the `tgbox` binary.
 
+mod boxes;
+mod files;
+mod harness;
 mod raw_channel;
+mod sharing;

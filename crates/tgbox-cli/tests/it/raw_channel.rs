@@ -27,7 +27,11 @@ fn fails_with(args: &[&str], needle: &str) {
     let out = tgbox(args);
     assert!(!out.status.success(), "{args:?} should fail");
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(err.trim_end().lines().count(), 1, "one-line error: {err}");
+    let lines: Vec<&str> = err.trim_end().lines().collect();
+    assert!(
+        lines.len() == 1 || (lines.len() == 2 && lines[1].starts_with("hint: ")),
+        "one-line error (and maybe a hint): {err}"
+    );
     assert!(
         err.contains(needle),
         "{args:?}: expected {needle:?} in {err}"

@@ -64,10 +64,28 @@ impl TgBox {
     /// # Errors
     /// [`Error::FingerprintExists`] when the new path is taken; [`Error::Protocol`] for a bad
     /// name or directory, or a caption that would not fit ("no place left for metadata");
-    /// [`Error::NoSuchFile`], [`Error::NotABoxFile`], channel errors.
+    /// [`Error::NoSuchFile`], [`Error::NotABoxFile`], channel errors;
+    /// [`Error::InvalidInput`] for removing an attribute that was written into the box file at
+    /// upload (protocol §10.3: it can be changed, never removed).
     pub async fn edit(&self, id: i64, edits: &[Edit]) -> Result<LocalFile> {
         let local = self.file(id).await?;
         let changes = changes(edits)?;
+        let original = self.original_info(&local)?;
+        for e in edits {
+            let removed = match e {
+                Edit::RemoveAttr(k) => Some(k),
+                Edit::SetAttr(k, v) if v.is_empty() => Some(k),
+                _ => None,
+            };
+            if let Some(k) = removed
+                && original.cattrs.contains(k)
+            {
+                return Err(Error::InvalidInput(format!(
+                    "attribute {k:?} was written into the file at upload: it can be changed \
+                     but not removed (protocol §10.3)"
+                )));
+            }
+        }
         let (msg_id, _) = super::remote::current_document(self.channel.as_ref(), &local).await?;
         let ids = [msg_id];
         let message = retrying(|| self.channel.get_messages(&ids))

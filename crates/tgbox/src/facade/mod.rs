@@ -31,7 +31,7 @@ pub use make::{BOX_TITLE_PREFIX, MakeBox, SessionInfo, box_salt_from_about};
 pub use multipart::MULTIPART_BLOCK;
 pub use sync::SyncReport;
 pub use upload::UploadFile;
-pub use upload_many::{BatchItem, BatchResult};
+pub use upload_many::{BatchItem, BatchResult, tree_items};
 
 /// A decrypted box.
 pub struct TgBox {

@@ -58,11 +58,13 @@ impl Progress for Share {
 }
 
 impl TgBox {
-    /// Uploads `items` with at most `parallel` transfers at a time. Every file is tried; the
-    /// results come back in the order of `items`. `progress` sees the bytes of the whole batch.
+    /// Uploads `items`, each with the custom attributes `cattrs`, with at most `parallel`
+    /// transfers at a time. Every file is tried; the results come back in the order of `items`.
+    /// `progress` sees the bytes of the whole batch.
     pub async fn upload_batch(
         &self,
         items: Vec<BatchItem>,
+        cattrs: &Attributes,
         parallel: usize,
         progress: Arc<dyn Progress>,
     ) -> Vec<BatchResult> {
@@ -75,8 +77,6 @@ impl TgBox {
             total: sizes.iter().sum(),
             outer: progress,
         });
-        let none = Attributes::default();
-        let none = &none;
         let mut results: Vec<(usize, BatchResult)> = stream::iter(items.into_iter().enumerate())
             .map(|(i, item)| {
                 let share: Arc<dyn Progress> = Arc::new(Share {
@@ -91,7 +91,7 @@ impl TgBox {
                                 dir: &item.dir,
                                 name: None,
                                 mime: "",
-                                cattrs: none,
+                                cattrs,
                             },
                             share,
                         )
@@ -107,7 +107,8 @@ impl TgBox {
     }
 
     /// Uploads every file under `source` (a directory), keeping its shape under `target` in the
-    /// box: `source/a/b.txt` goes to `target/a` as `b.txt`. Symbolic links are not followed
+    /// box, each with the custom attributes `cattrs`: `source/a/b.txt` goes to `target/a` as
+    /// `b.txt`. Symbolic links are not followed
     /// (they are reported as failures, not silently skipped).
     ///
     /// # Errors
@@ -116,11 +117,12 @@ impl TgBox {
         &self,
         source: &Path,
         target: &str,
+        cattrs: &Attributes,
         parallel: usize,
         progress: Arc<dyn Progress>,
     ) -> Result<Vec<BatchResult>> {
-        let (items, links) = walk(source, target)?;
-        let mut results = self.upload_batch(items, parallel, progress).await;
+        let (items, links) = tree_items(source, target)?;
+        let mut results = self.upload_batch(items, cattrs, parallel, progress).await;
         results.extend(links.into_iter().map(|item| BatchResult {
             outcome: Err(Error::InvalidInput(format!(
                 "{} is a symbolic link; not followed",
@@ -132,9 +134,14 @@ impl TgBox {
     }
 }
 
-/// The files under `root`, each with its box directory, in a stable (sorted) order, and the
-/// symbolic links found (not followed).
-fn walk(root: &Path, target: &str) -> Result<(Vec<BatchItem>, Vec<BatchItem>)> {
+/// The files under `root` (a directory), each with its box directory under `target` as
+/// [`TgBox::upload_tree`] places them, in a stable (sorted) order; and the symbolic links found,
+/// which are not followed.
+///
+/// # Errors
+/// [`Error::Io`] when `root` cannot be walked, [`Error::InvalidInput`] when it is not a
+/// directory.
+pub fn tree_items(root: &Path, target: &str) -> Result<(Vec<BatchItem>, Vec<BatchItem>)> {
     let meta = std::fs::symlink_metadata(root)
         .map_err(|e| Error::io(format!("cannot read {}", root.display()), e))?;
     if !meta.is_dir() {

@@ -553,7 +553,13 @@ fn a_directory_tree_uploads_in_parallel_and_keeps_its_shape() {
             }
         }
         let results = tgbox
-            .upload_tree(&tree, "/backup", 3, Arc::new(Watch(seen.clone())))
+            .upload_tree(
+                &tree,
+                "/backup",
+                &Attributes::default(),
+                3,
+                Arc::new(Watch(seen.clone())),
+            )
             .await
             .unwrap();
         let ok: Vec<_> = results.iter().filter(|r| r.outcome.is_ok()).collect();
