@@ -4,6 +4,7 @@
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use serde_json::json;
+use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -81,8 +82,15 @@ pub struct SearchCmd {
 #[derive(Debug, Args)]
 pub struct DownloadArgs {
     /// File ids
-    #[arg(value_name = "ID", required = true)]
+    #[arg(value_name = "ID", required_unless_present = "under")]
     ids: Vec<i64>,
+    /// Every file under this directory of the box, its tree recreated under --out (files
+    /// already there with their full size are skipped, so a cut-short run continues)
+    #[arg(long, value_name = "/DIR", conflicts_with_all = ["ids", "range"])]
+    under: Option<String>,
+    /// Recreate each file's box directories under --out
+    #[arg(long, conflicts_with = "range")]
+    tree: bool,
     /// The directory to download into (created when missing); with --range, `-` is stdout
     #[arg(long, value_name = "DIR", default_value = ".")]
     out: PathBuf,
@@ -205,15 +213,18 @@ async fn upload(ctx: &Ctx, opened: &Opened, a: UploadArgs) -> Result<()> {
     }
     let to = tgbox_core::paths::normalize_dir(&a.to)?;
 
-    // Every source is checked before anything is sent: a typo uploads nothing.
+    // Every source is checked before anything is sent: a typo uploads nothing. Sources are
+    // made absolute so the journal finds them again from any working directory.
     let mut items: Vec<BatchItem> = Vec::new();
     let mut result = Uploaded::default();
     for path in &a.paths {
         let meta = std::fs::metadata(path)
             .map_err(|e| CliError::NotFound(format!("cannot upload {}: {e}", path.display())))?;
+        let path = std::path::absolute(path)
+            .with_context(|| format!("cannot resolve {}", path.display()))?;
         if meta.is_dir() {
-            let name = dir_name(path)?;
-            let (files, links) = tgbox::tree_items(path, &box_join(&to, &name))?;
+            let name = dir_name(&path)?;
+            let (files, links) = tgbox::tree_items(&path, &box_join(&to, &name))?;
             items.extend(files);
             for l in links {
                 result.failed.push((
@@ -223,18 +234,31 @@ async fn upload(ctx: &Ctx, opened: &Opened, a: UploadArgs) -> Result<()> {
             }
         } else {
             items.push(BatchItem {
-                source: path.clone(),
+                source: path,
                 dir: to.clone(),
             });
         }
     }
 
     let bar = Arc::new(Bar::new(ctx.quiet(), "uploading", Unit::Bytes));
-    if !tgbox.localbox().journal_pending()?.is_empty() {
+    let pending = tgbox.localbox().journal_pending()?;
+    if !pending.is_empty() {
         ctx.note("finishing uploads an earlier run left unfinished");
-        for f in tgbox.resume_uploads(bar.clone()).await? {
-            result.done.push(FileView::from(&f));
-        }
+        let finished = tgbox.resume_uploads(bar.clone()).await?;
+        // A source whose cut-short upload was just finished is not uploaded a second time.
+        let salts: HashSet<[u8; 32]> = finished
+            .iter()
+            .map(|f| *f.file.header.file_salt.as_bytes())
+            .collect();
+        let done_sources: HashSet<PathBuf> = pending
+            .iter()
+            .filter(|p| {
+                salts.contains(&p.file_salt) && p.replaces.is_none() && p.source_offset == 0
+            })
+            .map(|p| PathBuf::from(&p.source))
+            .collect();
+        items.retain(|i| !done_sources.contains(&i.source));
+        result.done.extend(finished.iter().map(FileView::from));
     }
 
     // Files over one document go up as tgbox-cli's multipart parts.
@@ -391,6 +415,24 @@ async fn download(ctx: &Ctx, tgbox: &TgBox, a: DownloadArgs) -> Result<()> {
     for &id in &a.ids {
         views.push(FileView::from(&tgbox.file(id).await?));
     }
+    let base = match &a.under {
+        Some(dir) => {
+            let dir = tgbox_core::paths::normalize_dir(dir)?;
+            let mut filter = SearchFilter::default();
+            filter.include.scope = vec![dir.clone()];
+            views = tgbox
+                .search(&filter)
+                .await?
+                .iter()
+                .map(|f| FileView::from(f.as_ref()))
+                .collect();
+            if views.is_empty() {
+                return Err(CliError::NotFound(format!("no files under {dir}")).into());
+            }
+            Some(dir)
+        }
+        None => None,
+    };
     if let Some(range) = &a.range {
         let [view] = views.as_slice() else {
             return Err(CliError::Usage("--range takes exactly one file id".into()).into());
@@ -409,14 +451,23 @@ async fn download(ctx: &Ctx, tgbox: &TgBox, a: DownloadArgs) -> Result<()> {
         .with_context(|| format!("cannot create {}", a.out.display()))?;
     let mut done = Vec::new();
     for view in &views {
-        let name = safe_name(&view.name, view.id);
+        let (rel_dir, name) = placement(view, base.as_deref(), a.tree || base.is_some());
         if name != view.name {
             ctx.note(format!(
                 "file {}: its name {:?} is not a safe file name here; saved as {name:?}",
                 view.id, view.name
             ));
         }
-        let target = a.out.join(&name);
+        let dir = a.out.join(&rel_dir);
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        let target = dir.join(&name);
+        if base.is_some()
+            && std::fs::metadata(&target).is_ok_and(|m| m.is_file() && m.len() == view.size)
+        {
+            ctx.note(format!("{}: there already; skipped", target.display()));
+            continue;
+        }
         let bar = Arc::new(Bar::new(
             ctx.quiet(),
             format!("downloading {name}"),
@@ -435,6 +486,26 @@ async fn download(ctx: &Ctx, tgbox: &TgBox, a: DownloadArgs) -> Result<()> {
         out::json(&done)?;
     }
     Ok(())
+}
+
+/// Where a download goes under the output directory: the box directory relative to `base`
+/// when `keep_tree` (each component made safe, so nothing escapes the output directory), and
+/// a safe file name.
+fn placement(view: &FileView, base: Option<&str>, keep_tree: bool) -> (PathBuf, String) {
+    let name = safe_name(&view.name, view.id);
+    if !keep_tree {
+        return (PathBuf::new(), name);
+    }
+    let dir = view.path.as_deref().unwrap_or("");
+    let rel = match base {
+        Some(b) => dir.strip_prefix(b).unwrap_or(dir),
+        None => dir,
+    };
+    let mut out = PathBuf::new();
+    for part in rel.split(['/', '\\']).filter(|p| !p.is_empty()) {
+        out.push(safe_name(part, view.id));
+    }
+    (out, name)
 }
 
 /// Largest piece of a ranged download held in memory.
@@ -558,6 +629,40 @@ mod tests {
         for bad in ["", "-", "a-b", "9-3", "1", "-5", "1-2-3"] {
             assert!(parse_range(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn placements_stay_inside() {
+        let view = |path: &str, name: &str| FileView {
+            id: 9,
+            name: name.into(),
+            path: Some(path.into()),
+            size: 0,
+            mime: String::new(),
+            tags: Default::default(),
+            uploaded_at: String::new(),
+        };
+        let p = |v: &FileView, base, tree| {
+            let (d, n) = placement(v, base, tree);
+            (d.to_string_lossy().into_owned(), n)
+        };
+        assert_eq!(p(&view("/a/b", "f"), None, false), ("".into(), "f".into()));
+        assert_eq!(
+            p(&view("/a/b", "f"), None, true),
+            ("a/b".into(), "f".into())
+        );
+        assert_eq!(
+            p(&view("/a/b", "f"), Some("/a"), true),
+            ("b".into(), "f".into())
+        );
+        assert_eq!(
+            p(&view("/../../etc", ".."), None, true),
+            ("file-9/file-9/etc".into(), "file-9".into())
+        );
+        assert_eq!(
+            p(&view("C:\\x\\y", "f"), None, true),
+            ("C:/x/y".into(), "f".into())
+        );
     }
 
     #[test]

@@ -222,6 +222,43 @@ fn download_verifies_and_ranges_read_bytes() {
         "not written to stdout",
     );
 
+    // A whole directory, its tree kept; a second run skips what is there.
+    let whole = w.path("whole");
+    let wholes = whole.to_string_lossy().into_owned();
+    u.run(&["file", "download", "--under", "/backup", "--out", &wholes])
+        .assert()
+        .success();
+    assert_eq!(std::fs::read(whole.join("tree/a.txt")).unwrap(), b"hello");
+    assert_eq!(
+        std::fs::read(whole.join("tree/sub/b.bin")).unwrap(),
+        pattern(1_500_000)
+    );
+    assert_eq!(
+        std::fs::read(whole.join("tree/sub/deeper/c.md")).unwrap(),
+        b"# notes"
+    );
+    u.run(&["file", "download", "--under", "/backup", "--out", &wholes])
+        .assert()
+        .success()
+        .stdout("");
+    let treed = w.path("treed");
+    u.run(&[
+        "file",
+        "download",
+        "3",
+        "--tree",
+        "--out",
+        &treed.to_string_lossy(),
+    ])
+    .assert()
+    .success();
+    assert!(treed.join("backup/tree/sub/deeper/c.md").is_file());
+    u.fails(
+        &mut u.run(&["file", "download", "--under", "/nothing", "--out", &wholes]),
+        3,
+        "no files under /nothing",
+    );
+
     // An unknown id: nothing written, even for the ids before it.
     let fresh = w.path("fresh");
     u.fails(

@@ -4,4 +4,5 @@ mod boxes;
 mod files;
 mod harness;
 mod raw_channel;
+mod robustness;
 mod sharing;
