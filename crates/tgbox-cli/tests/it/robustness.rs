@@ -23,7 +23,7 @@ fn ctrl_c_mid_upload_is_resumed_by_the_next_run() {
     let data: Vec<u8> = (0..96u32 << 20).map(|i| (i % 253) as u8).collect();
     let big = w.file("big.bin", &data);
     let big = big.to_string_lossy().into_owned();
-    let mut child = u
+    let child = u
         .std()
         .arg("--phrase-file")
         .arg(&u.phrase_file)
