@@ -162,12 +162,7 @@ impl BaseKey {
     /// # Errors
     /// [`Error::ScryptParams`] or [`Error::ScryptMemory`].
     pub fn derive(phrase: &[u8], params: &ScryptParams) -> Result<Self> {
-        params.check_memory()?;
-        let sp = scrypt::Params::new(params.log_n, params.r, params.p)
-            .map_err(|e| Error::ScryptParams(e.to_string()))?;
-        let mut out = Zeroizing::new(vec![0u8; params.dklen]);
-        scrypt::scrypt(phrase, &params.salt, &sp, &mut out)
-            .map_err(|e| Error::ScryptParams(e.to_string()))?;
+        let out = scrypt_raw(phrase, params)?;
         Ok(Self(sha256(&[&out])))
     }
 }
@@ -242,6 +237,23 @@ impl Default for ScryptParams {
             dklen: 32,
         }
     }
+}
+
+/// scrypt of `secret` with `params`: `params.dklen` bytes (any length; `scrypt::Params` only
+/// fixes the cost, the output buffer sets the length). The working memory is reserved first,
+/// so a small host gets a typed error instead of an abort. Needs `128·r·N` bytes: run it off
+/// any async executor.
+///
+/// # Errors
+/// [`Error::ScryptParams`] or [`Error::ScryptMemory`].
+pub fn scrypt_raw(secret: &[u8], params: &ScryptParams) -> Result<Zeroizing<Vec<u8>>> {
+    params.check_memory()?;
+    let sp = scrypt::Params::new(params.log_n, params.r, params.p)
+        .map_err(|e| Error::ScryptParams(e.to_string()))?;
+    let mut out = Zeroizing::new(vec![0u8; params.dklen]);
+    scrypt::scrypt(secret, &params.salt, &sp, &mut out)
+        .map_err(|e| Error::ScryptParams(e.to_string()))?;
+    Ok(out)
 }
 
 /// Memory we refuse to go beyond for scrypt, whatever the parameters ask (64 GiB).

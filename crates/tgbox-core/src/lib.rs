@@ -45,6 +45,7 @@ pub mod paths;
 pub mod phrase;
 pub mod rng;
 mod salts;
+pub mod session;
 pub mod sharing;
 
 pub use error::{Error, Result};

@@ -5,4 +5,5 @@ mod common;
 mod negative;
 mod roundtrip;
 mod samples;
+mod sessions;
 mod vectors;

@@ -140,12 +140,9 @@ impl RawBoxData {
 /// Appendix A): a Telethon StringSession for DC 2 at 127.0.0.1 port 0 with a random auth key
 /// that is never used.
 pub(crate) fn offline_session() -> tgbox_core::Result<Zeroizing<String>> {
-    let mut raw = Zeroizing::new(vec![0u8; 1 + 4 + 2 + 256]);
-    raw[0] = 2;
-    raw[1..5].copy_from_slice(&[127, 0, 0, 1]);
-    tgbox_core::Entropy::fill(&mut OsEntropy, &mut raw[7..])?;
-    Ok(Zeroizing::new(format!(
-        "1{}",
-        tgbox_core::b64::encode(&raw)
-    )))
+    let mut key = Zeroizing::new([0u8; tgbox_core::session::AUTH_KEY_LEN]);
+    tgbox_core::Entropy::fill(&mut OsEntropy, &mut key[..])?;
+    let session =
+        tgbox_core::session::StringSession::new(2, std::net::Ipv4Addr::LOCALHOST.into(), 0, *key)?;
+    Ok(session.encode())
 }
