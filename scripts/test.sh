@@ -20,5 +20,7 @@ PY="$(scripts/setup-reference.sh)"
 cargo build --release --quiet -p tgbox-cli
 "$PY" interop/raw_interop.py target/release/tgbox "$TGBOX_SHARED"
 "$PY" interop/channel_interop.py target/release/tgbox "$TGBOX_SHARED"
+echo "== tgback interop with tgback-x 1.1"
+"$(scripts/setup-tgback-reference.sh)" interop/tgback_interop.py target/release/tgbox "$TGBOX_SHARED"
 echo "== whole boxes across implementations"
 TGBOX_REFERENCE_PYTHON="$PY" cargo test --quiet -p tgbox --test it -- --ignored interop::

@@ -59,10 +59,11 @@ impl Backup {
     /// A backup of `session` made now; the session and credentials are checked.
     ///
     /// # Errors
-    /// [`Error::Core`] for a session that is not a StringSession; [`Error::InvalidInput`] for
-    /// an API id that is not positive or a malformed API hash.
+    /// [`Error::InvalidInput`] for a session that is not a StringSession, an API id that is
+    /// not positive or a malformed API hash.
     pub fn new(session: &str, api_id: i64, api_hash: &str) -> Result<Backup> {
-        let parsed = StringSession::parse(session)?;
+        let parsed = StringSession::parse(session)
+            .map_err(|e| Error::InvalidInput(format!("not a Telethon StringSession: {e}")))?;
         if api_id <= 0 {
             return Err(Error::InvalidInput("an API id is a positive number".into()));
         }

@@ -124,12 +124,6 @@ impl Provider for FileProvider {
     fn fetch(&self, _: &KeyId) -> Result<Vec<String>> {
         let text = match std::fs::read_to_string(&self.path) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(Error::NotFound(format!(
-                    ": {} does not exist",
-                    self.path.display()
-                )));
-            }
             Err(source) => {
                 return Err(Error::Io {
                     what: format!("cannot read {}", self.path.display()),

@@ -95,6 +95,9 @@ pub fn classify(err: &anyhow::Error) -> (Exit, Option<&'static str>) {
         if let Some(e) = cause.downcast_ref::<tgbox::Error>() {
             return library(e);
         }
+        if let Some(e) = cause.downcast_ref::<tgback::Error>() {
+            return backup(e);
+        }
         if let Some(e) = cause.downcast_ref::<tgbox_core::Error>() {
             return (core(e), None);
         }
@@ -143,6 +146,22 @@ fn library(e: &tgbox::Error) -> (Exit, Option<&'static str>) {
         E::NoSuchFile(_) => (Exit::NotFound, Some("`tgbox file list` shows the ids")),
         E::Io { .. } => (Exit::LocalIo, None),
         E::InvalidInput(_) => (Exit::Usage, None),
+        _ => (Exit::Failure, None),
+    }
+}
+
+fn backup(e: &tgback::Error) -> (Exit, Option<&'static str>) {
+    use tgback::Error as E;
+    match e {
+        E::NotFound(_) | E::WrongKeyOrTampered => (
+            Exit::Access,
+            Some("the phrase must be exact; a backup made with XQt also needs --birthday"),
+        ),
+        E::Corrupt(_) | E::UnsupportedProtocol(_) => (Exit::Integrity, None),
+        E::InvalidInput(_) => (Exit::Usage, None),
+        E::Network(_) => (Exit::Channel, None),
+        E::Core(c) => (core(c), None),
+        E::Io { .. } => (Exit::LocalIo, None),
         _ => (Exit::Failure, None),
     }
 }

@@ -5,6 +5,7 @@
 //! one line and an exit code that names its kind.
 
 mod address;
+mod backup;
 mod boxes;
 mod context;
 mod dir;
@@ -58,6 +59,9 @@ enum Command {
     /// Share files, directories and boxes, and accept what is shared with you
     #[command(subcommand)]
     Share(share::ShareCommand),
+    /// Encrypted backups of a Telegram session, opened with a phrase alone (TGBACK-X)
+    #[command(subcommand)]
+    Backup(backup::BackupCommand),
     /// Offline tools: keys, encrypt, decrypt and inspect single box files; raw channel access.
     #[command(subcommand)]
     Raw(raw::RawCommand),
@@ -106,6 +110,7 @@ async fn dispatch(global: Global, command: Command) -> anyhow::Result<()> {
         Command::File(cmd) => file::run(&Ctx::new(global)?, cmd).await,
         Command::Dir(cmd) => dir::run(&Ctx::new(global)?, cmd).await,
         Command::Share(cmd) => share::run(&Ctx::new(global)?, cmd).await,
+        Command::Backup(cmd) => backup::run(&Ctx::new(global)?, cmd).await,
     }
 }
 

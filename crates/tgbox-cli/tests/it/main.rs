@@ -1,5 +1,6 @@
 //! Golden tests of the `tgbox` binary.
 
+mod backups;
 mod boxes;
 mod files;
 mod harness;
