@@ -37,6 +37,9 @@ pub enum BoxCommand {
     Delete(DeleteArgs),
     /// Bring the LocalBox up to date with the channel
     Sync(SyncArgs),
+    /// Prove the box whole: the LocalBox against the channel (repaired by a deep sync where
+    /// they differ); with --deep, every file read back and its tag verified
+    Check(CheckArgs),
 }
 
 #[derive(Debug, Args)]
@@ -120,6 +123,21 @@ pub struct SyncArgs {
     json: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The box [default: the one in use]
+    name: Option<String>,
+    /// Also download every file (to nowhere) and verify its tag
+    #[arg(long)]
+    deep: bool,
+    /// Only report; do not repair the LocalBox
+    #[arg(long)]
+    no_repair: bool,
+    /// Print the report as JSON
+    #[arg(long)]
+    json: bool,
+}
+
 pub async fn run(ctx: &Ctx, cmd: BoxCommand) -> Result<()> {
     match cmd {
         BoxCommand::Make(a) => make(ctx, a).await,
@@ -131,6 +149,7 @@ pub async fn run(ctx: &Ctx, cmd: BoxCommand) -> Result<()> {
         BoxCommand::Close(a) => close(ctx, &a.name),
         BoxCommand::Delete(a) => delete(ctx, a).await,
         BoxCommand::Sync(a) => sync(ctx, a).await,
+        BoxCommand::Check(a) => crate::check::run(ctx, a.name, a.deep, !a.no_repair, a.json).await,
     }
 }
 

@@ -71,6 +71,9 @@ pub enum CliError {
     /// Something exists where a new thing was to go.
     #[error("{0}")]
     Conflict(String),
+    /// A check found damage it could not repair.
+    #[error("{0}")]
+    Integrity(String),
     /// Ctrl-C.
     #[error("interrupted; run the same command again to resume")]
     Interrupted,
@@ -120,6 +123,7 @@ fn cli(e: &CliError) -> (Exit, Option<&'static str>) {
         CliError::Usage(_) | CliError::NotConfirmed(_) => (Exit::Usage, None),
         CliError::NotFound(_) => (Exit::NotFound, None),
         CliError::Interrupted => (Exit::Interrupted, None),
+        CliError::Integrity(_) => (Exit::Integrity, None),
         CliError::Partial { exit, .. } => (*exit, None),
     }
 }

@@ -7,6 +7,7 @@
 mod address;
 mod backup;
 mod boxes;
+mod check;
 mod context;
 mod dir;
 mod failure;

@@ -36,8 +36,9 @@ mod search;
 
 pub use error::{Error, Result};
 pub use facade::{
-    BOX_TITLE_PREFIX, BatchItem, BatchResult, DirListing, Downloaded, Edit, MULTIPART_BLOCK,
-    MakeBox, SessionInfo, SyncReport, TgBox, UploadFile, box_salt_from_about, tree_items,
+    BOX_TITLE_PREFIX, BatchItem, BatchResult, CheckReport, DirListing, Downloaded, Edit,
+    MULTIPART_BLOCK, MakeBox, SessionInfo, SyncReport, TgBox, UploadFile, box_salt_from_about,
+    tree_items,
 };
 pub use index::IndexedFile;
 pub use progress::{NoProgress, Progress};

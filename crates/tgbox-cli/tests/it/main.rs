@@ -2,6 +2,7 @@
 
 mod backups;
 mod boxes;
+mod checks;
 mod files;
 mod harness;
 mod raw_channel;

@@ -226,7 +226,7 @@ impl TgBox {
     /// Reads `[start, end)` of a document with up to [`TgBox::set_parallel`] requests in flight and
     /// sends the pieces, in order, into the decrypting thread's pipe.
     #[allow(clippy::too_many_arguments)]
-    async fn fetch(
+    pub(super) async fn fetch(
         &self,
         msg_id: i32,
         doc_id: u64,

@@ -3,6 +3,7 @@
 //! an `impl TgBox` block.
 
 mod browse;
+mod check;
 mod clone;
 mod download;
 mod edit;
@@ -25,6 +26,7 @@ use crate::error::{Error, Result};
 use crate::localbox::{BoxData, LocalBox};
 
 pub use browse::DirListing;
+pub use check::CheckReport;
 pub use download::Downloaded;
 pub use edit::Edit;
 pub use make::{BOX_TITLE_PREFIX, MakeBox, SessionInfo, box_salt_from_about};

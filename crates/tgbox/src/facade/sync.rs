@@ -36,16 +36,16 @@ pub struct SyncReport {
 }
 
 /// What the LocalBox knows of a file, to compare with its message.
-struct Known {
-    file_salt: String,
-    caption: String,
+pub(super) struct Known {
+    pub(super) file_salt: String,
+    pub(super) caption: String,
     /// An imported file: its caption blob holds this box's directory for it (a local-only
     /// update, §2.8), which the owner's caption must not overwrite.
-    imported: bool,
+    pub(super) imported: bool,
 }
 
 /// What the LocalBox knows of each file, by id.
-fn known_rows(rows: &[crate::localbox::RawFileRow]) -> Result<HashMap<i64, Known>> {
+pub(super) fn known_rows(rows: &[crate::localbox::RawFileRow]) -> Result<HashMap<i64, Known>> {
     let mut known = HashMap::with_capacity(rows.len());
     for row in rows {
         if let Ok(header) = BoxFileHeader::parse(&row.canonical_metadata()?, LEN24_MAX) {
