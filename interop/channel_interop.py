@@ -24,20 +24,14 @@ import sys
 import tempfile
 from pathlib import Path
 
+from checks import check, eq, finish, run
+
 TGBOX, SHARED = Path(sys.argv[1]).resolve(), Path(sys.argv[2]).resolve()
 REF_BOX = SHARED / "interop" / "ref_box.py"
 PY = sys.executable
 SCRYPT = ["--scrypt-n", "16384", "--scrypt-r", "8", "--scrypt-p", "1"]
 PHRASE = "channel interop phrase ✓"
-passed = failed = 0
 work = Path(tempfile.mkdtemp(prefix="tgbox-channel-interop-"))
-
-
-def run(cmd, ok=True):
-    r = subprocess.run([str(c) for c in cmd], capture_output=True, text=True)
-    if ok and r.returncode != 0:
-        raise RuntimeError(f"{[str(c) for c in cmd[:4]]} exited {r.returncode}: {r.stderr.strip() or r.stdout.strip()}")
-    return r
 
 
 def js(cmd):
@@ -50,22 +44,6 @@ def ours(*args):
 
 def ref(command, chan, *args):
     return js([PY, REF_BOX, command, chan, *args])
-
-
-def check(name, fn):
-    global passed, failed
-    try:
-        fn()
-        passed += 1
-        print(f"ok    {name}")
-    except Exception as e:  # noqa: BLE001 - report every failure and go on
-        failed += 1
-        print(f"FAIL  {name}: {e}")
-
-
-def eq(got, want, what):
-    if got != want:
-        raise AssertionError(f"{what}: expected {want!r}, got {got!r}")
 
 
 def sha(data: bytes) -> str:
@@ -293,5 +271,4 @@ def both_write_at_once():
 check("both: our posts and the reference's uploads interleave on one channel", both_write_at_once)
 
 shutil.rmtree(work, ignore_errors=True)
-print(f"channel interop: {passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish("channel interop")

@@ -15,44 +15,21 @@ Usage: raw_interop.py TGBOX_BINARY SHARED_DIR   (run with the venv's python; pri
 import hashlib
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from checks import check, eq, finish, run
 
 TGBOX, SHARED = Path(sys.argv[1]).resolve(), Path(sys.argv[2]).resolve()
 CHECK = SHARED / "vectors" / "check_tgbox_file.py"
 REF_BOX = SHARED / "interop" / "ref_box.py"
 PY = sys.executable
 SCRYPT = ["--scrypt-n", "16384", "--scrypt-r", "8", "--scrypt-p", "1"]
-passed = failed = 0
-
-
-def run(cmd, ok=True):
-    r = subprocess.run([str(c) for c in cmd], capture_output=True, text=True)
-    if ok and r.returncode != 0:
-        raise RuntimeError(f"{cmd[0:3]} exited {r.returncode}: {r.stderr.strip() or r.stdout.strip()}")
-    return r
-
-
-def check(name, fn):
-    global passed, failed
-    try:
-        fn()
-        passed += 1
-        print(f"ok    {name}")
-    except Exception as e:  # noqa: BLE001 - report every failure and go on
-        failed += 1
-        print(f"FAIL  {name}: {e}")
 
 
 def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def eq(got, want, what):
-    if got != want:
-        raise AssertionError(f"{what}: expected {want!r}, got {got!r}")
 
 
 work = Path(tempfile.mkdtemp(prefix="tgbox-interop-"))
@@ -220,5 +197,4 @@ check("tgbox raw key agrees with the reference", keys_agree)
 import shutil  # noqa: E402
 
 shutil.rmtree(work, ignore_errors=True)
-print(f"interop: {passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish("interop")

@@ -18,12 +18,13 @@ Usage: tgback_interop.py TGBOX_BINARY SHARED_DIR   (run with .venv-tgback's pyth
 import hashlib
 import http.server
 import json
-import subprocess
 import sys
 import tempfile
 import threading
 import unicodedata
 from pathlib import Path
+
+from checks import check, eq, finish, run
 
 from tgback_x import providers
 from tgback_x.crypto import KeyAES, make_scrypt_key
@@ -35,31 +36,7 @@ VECTORS = json.loads((SHARED / "vectors" / "tgbackx_vectors.json").read_text())
 SESSIONS = [s["string"] for s in VECTORS["session_strings"]]
 API_ID, API_HASH = 1234567, "0123456789abcdef0123456789abcdef"
 DEFAULT_SALT = 0x5261696E626F77202D205374617267617A6572207C20C2E467EF2FBBC8ABB46B
-passed = failed = 0
 work = Path(tempfile.mkdtemp(prefix="tgback-interop-"))
-
-
-def run(cmd, ok=True):
-    r = subprocess.run([str(c) for c in cmd], capture_output=True, text=True)
-    if ok and r.returncode != 0:
-        raise RuntimeError(f"{cmd[1:4]} exited {r.returncode}: {r.stderr.strip()}")
-    return r
-
-
-def check(name, fn):
-    global passed, failed
-    try:
-        fn()
-        passed += 1
-        print(f"ok    {name}")
-    except Exception as e:  # noqa: BLE001 - report every failure and go on
-        failed += 1
-        print(f"FAIL  {name}: {e}")
-
-
-def eq(got, want, what):
-    if got != want:
-        raise AssertionError(f"{what}: expected {want!r}, got {got!r}")
 
 
 def int_to_bytes(v: int) -> bytes:
@@ -203,5 +180,4 @@ def wrong_phrase():
 
 
 check("a wrong phrase opens nothing", wrong_phrase)
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish("tgback interop")

@@ -20,6 +20,7 @@ use zeroize::Zeroizing;
 use crate::context::Ctx;
 use crate::failure::CliError;
 use crate::out;
+use crate::scrypt_args::ScryptCost;
 
 #[derive(Debug, Subcommand)]
 pub enum BackupCommand {
@@ -44,15 +45,8 @@ pub struct KeyArgs {
     /// [default: the library's salt]
     #[arg(long, value_name = "HEX")]
     scrypt_salt: Option<String>,
-    /// scrypt N, a power of two
-    #[arg(long, value_name = "N", default_value_t = 1 << 20)]
-    scrypt_n: u64,
-    /// scrypt r
-    #[arg(long, value_name = "R", default_value_t = 8)]
-    scrypt_r: u32,
-    /// scrypt p
-    #[arg(long, value_name = "P", default_value_t = 1)]
-    scrypt_p: u32,
+    #[command(flatten)]
+    cost: ScryptCost,
     /// Key length in bytes
     #[arg(long, value_name = "LEN", default_value_t = 32, hide = true)]
     scrypt_dklen: usize,
@@ -70,9 +64,9 @@ impl KeyArgs {
         let birthday = self.birthday.as_deref().map(Birthday::parse).transpose()?;
         let params = KeyParams {
             salt,
-            n: self.scrypt_n,
-            r: self.scrypt_r,
-            p: self.scrypt_p,
+            n: self.cost.scrypt_n,
+            r: self.cost.scrypt_r,
+            p: self.cost.scrypt_p,
             dklen: self.scrypt_dklen,
             birthday,
         };

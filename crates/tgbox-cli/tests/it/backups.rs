@@ -2,7 +2,7 @@
 //! the KeyID and writes the channel's message text, open prints one JSON object — and every
 //! bad input as one line with its exit code.
 
-use crate::harness::World;
+use crate::harness::{World, json_of};
 use serde_json::{Value, json};
 
 fn vectors() -> Value {
@@ -70,26 +70,19 @@ fn make_then_open_in_the_exact_forms() {
         );
     }
 
-    let out = u
-        .bare()
-        .args([
-            "backup",
-            "open",
-            "--provider",
-            &provider,
-            "--phrase-file",
-            &phrase_file,
-        ])
-        .args(CHEAP)
-        .args(["--print-session", "--json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let got = json_of(
+        u.bare()
+            .args([
+                "backup",
+                "open",
+                "--provider",
+                &provider,
+                "--phrase-file",
+                &phrase_file,
+            ])
+            .args(CHEAP)
+            .args(["--print-session", "--json"]),
     );
-    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
     let keys: Vec<&str> = got
         .as_object()
         .unwrap()
@@ -168,34 +161,27 @@ fn a_generated_phrase_and_the_birthday() {
     let session = v["session_strings"][2]["string"].as_str().unwrap();
     let file = w.path("b.txt");
     let provider = format!("file:{}", file.display());
-    let out = u
-        .bare()
-        .args([
-            "backup",
-            "make",
-            "--provider",
-            &provider,
-            "--session-string",
-            session,
-        ])
-        .args([
-            "--api-id",
-            "5",
-            "--api-hash",
-            HASH,
-            "--birthday",
-            "07/03/1990",
-            "--json",
-        ])
-        .args(CHEAP)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let made = json_of(
+        u.bare()
+            .args([
+                "backup",
+                "make",
+                "--provider",
+                &provider,
+                "--session-string",
+                session,
+            ])
+            .args([
+                "--api-id",
+                "5",
+                "--api-hash",
+                HASH,
+                "--birthday",
+                "07/03/1990",
+                "--json",
+            ])
+            .args(CHEAP),
     );
-    let made: Value = serde_json::from_slice(&out.stdout).unwrap();
     let phrase = made["phrase"].as_str().unwrap();
     assert_eq!(phrase.split(' ').count(), 8);
     let v2 = w.user("v", phrase);

@@ -1,7 +1,7 @@
 //! `tgbox box check [--deep]`: a whole box passes; drift between the LocalBox and the channel
 //! is reported, and repaired unless `--no-repair`; a damaged document fails the deep check.
 
-use crate::harness::{CHEAP, World};
+use crate::harness::{CHEAP, World, damage_document};
 use serde_json::json;
 
 #[test]
@@ -65,21 +65,7 @@ fn whole_drifted_repaired_and_damaged() {
     assert_eq!(a.ids(), [2, 3]);
 
     // A damaged document: the deep check names it.
-    let doc = std::fs::read_dir(w.path("c/messages"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("000000000002.")
-                && p.extension().is_some_and(|e| e == "bin")
-        })
-        .unwrap();
-    let mut bytes = std::fs::read(&doc).unwrap();
-    let at = bytes.len() - 5000;
-    bytes[at] ^= 0x40;
-    std::fs::write(&doc, bytes).unwrap();
+    damage_document(&w, "c", 2, 5000);
     a.run(&["box", "check"]).assert().success();
     let out = a.run(&["box", "check", "--deep"]).output().unwrap();
     assert_eq!(out.status.code(), Some(6));

@@ -1,7 +1,7 @@
 //! `tgbox file` and `tgbox dir`: uploads of files and trees, listing and searching with the
 //! `--json` shape, downloads that verify, ranges, edits, removal; and each error path.
 
-use crate::harness::{CHEAP, User, World, dir_contents};
+use crate::harness::{CHEAP, User, World, damage_document, dir_contents};
 use predicates::prelude::*;
 use serde_json::{Value, json};
 
@@ -281,21 +281,7 @@ fn a_tampered_document_is_refused_and_leaves_nothing() {
     let w = World::new();
     let u = with_tree(&w);
     // Flip one payload byte of file 2's document in the channel.
-    let doc = std::fs::read_dir(w.path("c/messages"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("000000000002.")
-                && p.extension().is_some_and(|e| e == "bin")
-        })
-        .unwrap();
-    let mut bytes = std::fs::read(&doc).unwrap();
-    let at = bytes.len() - 1000;
-    bytes[at] ^= 1;
-    std::fs::write(&doc, bytes).unwrap();
+    damage_document(&w, "c", 2, 1000);
     let out = w.path("out");
     u.fails(
         &mut u.run(&["file", "download", "2", "--out", &out.to_string_lossy()]),

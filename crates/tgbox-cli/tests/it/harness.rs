@@ -84,20 +84,9 @@ impl User {
             .success();
     }
 
-    /// Runs and parses stdout as JSON.
+    /// Runs `tgbox ARGS` with the phrase file and parses stdout as JSON.
     pub fn json(&self, args: &[&str]) -> serde_json::Value {
-        let out = self.run(args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!(
-                "{args:?}: not JSON ({e}): {}",
-                String::from_utf8_lossy(&out.stdout)
-            )
-        })
+        json_of(&mut self.run(args))
     }
 
     /// Runs a command that must fail with `code`, one line of error (and maybe a hint), and
@@ -134,6 +123,43 @@ impl User {
             .map(|f| f["id"].as_i64().unwrap())
             .collect()
     }
+}
+
+/// Runs a command that must succeed and parses its stdout as JSON.
+pub fn json_of(cmd: &mut Command) -> serde_json::Value {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{cmd:?}: not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+/// Flips one bit of the document of message `id` in the local channel `chan` of `w`,
+/// `from_end` bytes before its end (inside the payload, for a tampering test).
+pub fn damage_document(w: &World, chan: &str, id: u32, from_end: usize) {
+    let prefix = format!("{id:012}.");
+    let doc = std::fs::read_dir(w.path(chan).join("messages"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(&prefix)
+                && p.extension().is_some_and(|e| e == "bin")
+        })
+        .expect("the document");
+    let mut bytes = std::fs::read(&doc).unwrap();
+    let at = bytes.len() - from_end;
+    bytes[at] ^= 0x40;
+    std::fs::write(&doc, bytes).unwrap();
 }
 
 /// Files in a directory, sorted, as (name, bytes).

@@ -1,7 +1,7 @@
 //! `tgbox share`: a file, a directory and a whole box given from one person to another, with
 //! RequestKey and ShareKey passed as text; wrong and malformed keys refused.
 
-use crate::harness::{CHEAP, World};
+use crate::harness::{CHEAP, World, json_of};
 use serde_json::json;
 
 /// Copies message `id` of channel `from` into channel `to` as TGBOX does when a file is
@@ -13,21 +13,14 @@ fn forward(w: &World, u: &crate::harness::User, from: &str, id: i64, to: &str) -
         .arg(&tmp)
         .assert()
         .success();
-    let out = u
-        .bare()
-        .args(["raw", "channel", "post", to])
-        .arg(&tmp)
-        .arg("--box-file")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let posted = json_of(
+        u.bare()
+            .args(["raw", "channel", "post", to])
+            .arg(&tmp)
+            .arg("--box-file"),
     );
     std::fs::remove_file(&tmp).unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    v["id"].as_i64().unwrap()
+    posted["id"].as_i64().unwrap()
 }
 
 fn text(u: &crate::harness::User, args: &[&str]) -> String {
