@@ -162,15 +162,27 @@ fn new_name(ctx: &Ctx, name: &str) -> Result<()> {
     Ok(())
 }
 
-/// Where a new box's LocalBox goes; a file left there by a crash is reported, not reused.
+/// Where a new box's LocalBox goes. What a killed `box make` or `box open` of this name left
+/// behind — a LocalBox the config never recorded, or one still under its temporary name — is
+/// removed first: it was never in use, and the channel still holds everything.
 fn new_localbox(ctx: &Ctx, name: &str) -> Result<(String, std::path::PathBuf)> {
     let (rel, path) = ctx.home.new_localbox(name)?;
+    if let Some(dir) = path.parent()
+        && let Ok(entries) = std::fs::read_dir(dir)
+    {
+        let partial = format!(".{name}.tgbox.tgbox-partial-");
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().starts_with(&partial) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
     if path.exists() {
-        return Err(CliError::Conflict(format!(
-            "{} exists but no box {name:?} is known; remove it or choose another name",
+        ctx.note(format!(
+            "removing {}, left by an interrupted run (no box {name:?} was recorded)",
             path.display()
-        ))
-        .into());
+        ));
+        remove_localbox(&path)?;
     }
     Ok((rel, path))
 }

@@ -3,6 +3,7 @@
 mod backups;
 mod boxes;
 mod checks;
+mod crash;
 mod files;
 mod harness;
 mod raw_channel;
