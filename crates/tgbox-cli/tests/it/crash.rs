@@ -93,7 +93,7 @@ fn killed_anywhere_the_next_run_leaves_the_box_whole() {
     let seed: u64 = std::env::var("TGBOX_KILL_SEED")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(0x7467_626f_78);
+        .unwrap_or(0x0074_6762_6f78);
     let mut rng = Rng(seed);
     let w = World::new();
     let a = w.user("a", "crash phrase");
