@@ -130,7 +130,7 @@ impl TgBox {
         let mut after = 0;
         let mut walked = 0u64;
         loop {
-            let page = channel.list_messages(after, PAGE).await?;
+            let page = retrying(|| channel.list_messages(after, PAGE)).await?;
             let Some(last) = page.last() else { break };
             after = last.id;
             let mut found = Vec::new();

@@ -127,7 +127,9 @@ impl TgBox {
         }
 
         if text != message.caption {
-            match self.channel.edit_caption(msg_id, &text).await {
+            // Idempotent: a retry after a lost answer finds the caption set already
+            // (MESSAGE_NOT_MODIFIED), which is success.
+            match retrying(|| self.channel.edit_caption(msg_id, &text)).await {
                 Ok(_) => {}
                 Err(e) if e.kind() == ErrorKind::MessageNotModified => {}
                 Err(e) => return Err(e.into()),

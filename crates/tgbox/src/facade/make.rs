@@ -80,13 +80,16 @@ impl TgBox {
     /// [`Error::InvalidInput`] for a channel that is not titled as a box or already holds
     /// messages, or a LocalBox path that exists; channel and LocalBox errors.
     pub async fn make(channel: Arc<dyn Channel>, opts: MakeBox<'_>) -> Result<TgBox> {
-        let header = channel.header().await?;
+        let header = crate::retry::retrying(|| channel.header()).await?;
         if !header.title.starts_with(BOX_TITLE_PREFIX) {
             return Err(Error::InvalidInput(format!(
                 "a box channel's title starts with {BOX_TITLE_PREFIX:?}"
             )));
         }
-        if !channel.list_messages(0, 1).await?.is_empty() {
+        if !crate::retry::retrying(|| channel.list_messages(0, 1))
+            .await?
+            .is_empty()
+        {
             return Err(Error::InvalidInput(
                 "the channel already holds messages; a box starts empty".into(),
             ));

@@ -546,7 +546,8 @@ impl TgBox {
             // A new document whose row cannot be written is taken back; a replaced one stays
             // (it is the file now) and the next sync records it.
             if !replace {
-                self.channel.delete_messages(&[message.id]).await?;
+                let ids = [message.id];
+                retrying(|| self.channel.delete_messages(&ids)).await?;
             }
             let lb = self.localbox.clone();
             let s = *salt;

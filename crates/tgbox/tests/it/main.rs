@@ -7,3 +7,4 @@ mod conformance;
 mod crash;
 mod interop;
 mod local_layout;
+mod soak;
