@@ -8,3 +8,4 @@ mod crash;
 mod interop;
 mod local_layout;
 mod soak;
+mod tamper;
