@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../fuzz"
 seconds="${1:-600}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(box_header packed_attributes caption key_text sharekey)
+[ ${#targets[@]} -gt 0 ] || targets=(box_header packed_attributes caption key_text sharekey local_records tgback_capsule)
 python3 seed_corpus.py "${TGBOX_SHARED:-../../shared}" >/dev/null
 for t in "${targets[@]}"; do
   echo "== $t: ${seconds}s"
