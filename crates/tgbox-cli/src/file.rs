@@ -266,13 +266,20 @@ async fn upload(ctx: &Ctx, opened: &Opened, a: UploadArgs) -> Result<()> {
     let (big, small): (Vec<BatchItem>, Vec<BatchItem>) = items.into_iter().partition(|i| {
         std::fs::metadata(&i.source).is_ok_and(|m| m.len() > limit.saturating_sub(1 << 20))
     });
+    let mut cut_short = false;
     for r in tgbox.upload_batch(small, &cattrs, jobs, bar.clone()).await {
         match r.outcome {
             Ok(f) => result.done.push(FileView::from(&f)),
-            Err(e) => result
-                .failed
-                .push((r.item.source.display().to_string(), e.into())),
+            Err(e) => {
+                cut_short |= matches!(&e, tgbox::Error::Channel(c) if c.is_retryable());
+                result
+                    .failed
+                    .push((r.item.source.display().to_string(), e.into()));
+            }
         }
+    }
+    if cut_short {
+        finish_cut_short(ctx, tgbox, &bar, &mut result).await?;
     }
     for item in big {
         let file = UploadFile {
@@ -294,6 +301,36 @@ async fn upload(ctx: &Ctx, opened: &Opened, a: UploadArgs) -> Result<()> {
     }
     bar.finish();
     report(ctx, result, a.json)
+}
+
+/// Uploads a lost connection cut short are in the journal: finish them now, once, rather than
+/// leave them to the next run.
+async fn finish_cut_short(
+    ctx: &Ctx,
+    tgbox: &TgBox,
+    bar: &Arc<Bar>,
+    result: &mut Uploaded,
+) -> Result<()> {
+    let pending = tgbox.localbox().journal_pending()?;
+    if pending.is_empty() {
+        return Ok(());
+    }
+    ctx.note("the connection dropped during some uploads; continuing them");
+    let finished = tgbox.resume_uploads(bar.clone()).await?;
+    let salts: HashSet<[u8; 32]> = finished
+        .iter()
+        .map(|f| *f.file.header.file_salt.as_bytes())
+        .collect();
+    let done_sources: HashSet<String> = pending
+        .iter()
+        .filter(|p| salts.contains(&p.file_salt))
+        .map(|p| p.source.clone())
+        .collect();
+    result
+        .failed
+        .retain(|(source, _)| !done_sources.contains(source));
+    result.done.extend(finished.iter().map(FileView::from));
+    Ok(())
 }
 
 /// The last component of a directory given on the command line (`.` and `..` resolved).
