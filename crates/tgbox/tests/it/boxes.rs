@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::common::view;
 use tgbox::channel::conformance::{all_messages, block_on, pattern};
 use tgbox::channel::{Channel, FaultConfig, FaultyChannel, LocalChannel, MemoryChannel, Photo};
 use tgbox::{BOX_TITLE_PREFIX, Error, MakeBox, NoProgress, SessionInfo, TgBox, UploadFile};
@@ -766,27 +767,6 @@ fn refusals_of_bad_boxes_and_oversized_files() {
         assert!(all_messages(channel.as_ref()).await.unwrap().is_empty());
         assert!(tgbox.localbox().journal_pending().unwrap().is_empty());
     });
-}
-
-/// Name, directory, size and attributes of every file, by id: what two users must agree on.
-async fn view(tgbox: &TgBox) -> Vec<(i64, String, Option<String>, u64, Attributes)> {
-    let mut v: Vec<_> = tgbox
-        .files()
-        .await
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f.id,
-                f.info().name.clone(),
-                f.info().dir.clone(),
-                f.info().size,
-                f.info().cattrs.clone(),
-            )
-        })
-        .collect();
-    v.sort_by_key(|x| x.0);
-    v
 }
 
 #[test]

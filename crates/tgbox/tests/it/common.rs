@@ -25,3 +25,26 @@ pub async fn make_box(
     };
     tgbox::TgBox::make(channel, opts).await.unwrap()
 }
+
+/// A comparable view of a box's files: (id, name, dir, size, attributes), ascending by id.
+pub async fn view(
+    tgbox: &tgbox::TgBox,
+) -> Vec<(i64, String, Option<String>, u64, tgbox_core::Attributes)> {
+    let mut v: Vec<_> = tgbox
+        .files()
+        .await
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f.id,
+                f.info().name.clone(),
+                f.info().dir.clone(),
+                f.info().size,
+                f.info().cattrs.clone(),
+            )
+        })
+        .collect();
+    v.sort_by_key(|x| x.0);
+    v
+}

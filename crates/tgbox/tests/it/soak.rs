@@ -17,7 +17,7 @@ use tgbox::channel::{Channel, FaultConfig, FaultyChannel, LocalChannel};
 use tgbox::{BOX_TITLE_PREFIX, NoProgress, SessionInfo, TgBox, UploadFile};
 use tgbox_core::Attributes;
 
-use crate::common::{cheap_basekey, make_box};
+use crate::common::{cheap_basekey, make_box, view};
 
 fn faults(seed: u64) -> FaultConfig {
     FaultConfig {
@@ -148,25 +148,6 @@ async fn workload(user: &TgBox, u: usize, n: usize, seed: u64, dir: &Path) -> Ta
         }
     }
     tally
-}
-
-/// A comparable view of a box: (id, name, dir, size, attributes).
-async fn view(tgbox: &TgBox) -> Vec<(i64, String, Option<String>, u64, Attributes)> {
-    tgbox
-        .files()
-        .await
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f.id,
-                f.info().name.clone(),
-                f.info().dir.clone(),
-                f.info().size,
-                f.info().cattrs.clone(),
-            )
-        })
-        .collect()
 }
 
 #[test]
