@@ -86,13 +86,8 @@ impl TgBox {
                 )));
             }
         }
-        let (msg_id, _) = super::remote::current_document(self.channel.as_ref(), &local).await?;
-        let ids = [msg_id];
-        let message = retrying(|| self.channel.get_messages(&ids))
-            .await?
-            .pop()
-            .flatten()
-            .ok_or(Error::NotABoxFile(msg_id))?;
+        let (message, _) = super::remote::current_message(self.channel.as_ref(), &local).await?;
+        let msg_id = message.id;
         let max = retrying(|| self.channel.capabilities())
             .await?
             .limits

@@ -12,23 +12,44 @@ use crate::retry::retrying;
 /// a preview).
 const FIRST_READ: usize = 16 * 1024;
 
+/// Message `msg_id` of the channel; [`Error::NotABoxFile`] when it is not there.
+pub(crate) async fn message(
+    channel: &dyn Channel,
+    msg_id: crate::channel::MessageId,
+) -> Result<Message> {
+    let ids = [msg_id];
+    retrying(|| channel.get_messages(&ids))
+        .await?
+        .pop()
+        .flatten()
+        .ok_or(Error::NotABoxFile(msg_id))
+}
+
 /// The message of file `local` and its document, checked to be the one the LocalBox row
 /// describes (the document is named after the FileSalt; a re-upload elsewhere changes it).
+pub(crate) async fn current_message(
+    channel: &dyn Channel,
+    local: &crate::localbox::LocalFile,
+) -> Result<(Message, crate::channel::Document)> {
+    let msg_id = i32::try_from(local.id).map_err(|_| Error::NoSuchFile(local.id))?;
+    let message = message(channel, msg_id).await?;
+    match &message.document {
+        Some(doc) if doc.name == local.file.header.file_salt.to_b64() => {
+            let doc = doc.clone();
+            Ok((message, doc))
+        }
+        _ => Err(Error::NotABoxFile(msg_id)),
+    }
+}
+
+/// [`current_message`]'s id and document.
 pub(crate) async fn current_document(
     channel: &dyn Channel,
     local: &crate::localbox::LocalFile,
 ) -> Result<(crate::channel::MessageId, crate::channel::Document)> {
-    let msg_id = i32::try_from(local.id).map_err(|_| Error::NoSuchFile(local.id))?;
-    let ids = [msg_id];
-    let message = retrying(|| channel.get_messages(&ids))
-        .await?
-        .pop()
-        .flatten()
-        .ok_or(Error::NotABoxFile(msg_id))?;
-    match message.document {
-        Some(doc) if doc.name == local.file.header.file_salt.to_b64() => Ok((msg_id, doc)),
-        _ => Err(Error::NotABoxFile(msg_id)),
-    }
+    current_message(channel, local)
+        .await
+        .map(|(m, doc)| (m.id, doc))
 }
 
 /// A message's box-file header and the raw header region (`PREFIX … IV`), or `None` when the

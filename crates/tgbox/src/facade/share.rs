@@ -11,7 +11,6 @@ use super::remote::{effective_caption, read_header};
 use super::{TgBox, blocking};
 use crate::error::{Error, Result};
 use crate::localbox::{LocalFile, NewFileRow};
-use crate::retry::retrying;
 
 impl TgBox {
     /// The receiver's side, step 1: a RequestKey for message `id` of this box's channel (a
@@ -112,12 +111,7 @@ impl TgBox {
             Some(d) => tgbox_core::paths::normalize_dir(d)?,
             None => NO_FOLDER.to_owned(),
         };
-        let ids = [id];
-        let message = retrying(|| self.channel.get_messages(&ids))
-            .await?
-            .pop()
-            .flatten()
-            .ok_or(Error::NotABoxFile(id))?;
+        let message = super::remote::message(self.channel.as_ref(), id).await?;
         let caption = effective_caption(&message.caption);
         if !caption.is_empty() {
             // The owner's edits (a new name, attributes); their directory is sealed with the
@@ -167,12 +161,7 @@ impl TgBox {
         &self,
         id: i32,
     ) -> Result<(tgbox_core::boxfile::BoxFileHeader, Vec<u8>)> {
-        let ids = [id];
-        let message = retrying(|| self.channel.get_messages(&ids))
-            .await?
-            .pop()
-            .flatten()
-            .ok_or(Error::NotABoxFile(id))?;
+        let message = super::remote::message(self.channel.as_ref(), id).await?;
         read_header(self.channel.as_ref(), &message, tgbox_core::ints::LEN24_MAX)
             .await?
             .ok_or(Error::NotABoxFile(id))

@@ -392,12 +392,7 @@ impl TgBox {
     async fn carried_caption(&self, id: i64, prepared: &PreparedBoxFile) -> Result<String> {
         let local = self.file(id).await?;
         let msg_id = i32::try_from(id).map_err(|_| Error::NoSuchFile(id))?;
-        let ids = [msg_id];
-        let message = retrying(|| self.channel.get_messages(&ids))
-            .await?
-            .pop()
-            .flatten()
-            .ok_or(Error::NotABoxFile(msg_id))?;
+        let message = super::remote::message(self.channel.as_ref(), msg_id).await?;
         let max = retrying(|| self.channel.capabilities())
             .await?
             .limits

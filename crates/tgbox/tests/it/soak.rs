@@ -197,9 +197,13 @@ fn two_users_under_faults_end_identical_and_whole() {
             workload(&users[1], 1, files - files / 2, seed, &work),
         );
         let stats: Vec<_> = injectors.iter().map(|f| f.stats()).collect();
+        // Uploads still cut short are finished first, by everyone; only then does everyone
+        // sync, so that each sees every other's last upload.
         for user in &users {
             user.resume_uploads(Arc::new(NoProgress)).await.unwrap();
             assert!(user.localbox().journal_pending().unwrap().is_empty());
+        }
+        for user in &users {
             let report = user.sync_deep(&NoProgress).await.unwrap();
             assert!(report.skipped.is_empty(), "{report:?}");
         }
