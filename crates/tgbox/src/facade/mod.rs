@@ -13,6 +13,7 @@ mod ranges;
 mod remote;
 mod share;
 mod sync;
+mod ticks;
 mod upload;
 mod upload_many;
 

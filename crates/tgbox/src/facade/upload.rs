@@ -21,6 +21,7 @@ use tgbox_core::{Attributes, OsEntropy};
 use tokio::sync::mpsc;
 
 use super::remote::read_header;
+use super::ticks::PartTicks;
 use super::{TgBox, blocking};
 use crate::channel::{Message, PART_SIZE, UploadToken, part_count};
 use crate::error::{Error, Result};
@@ -454,15 +455,15 @@ impl TgBox {
             p.encrypt_stream(input, writer)
         });
         let sent = AtomicU64::new(0);
+        let ticks = PartTicks::new(self.localbox.clone(), *salt);
         let sends = stream::unfold(rx, |mut rx| async move {
             rx.recv().await.map(|part| (part, rx))
         })
         .map(|(index, bytes)| {
-            let sent = &sent;
+            let (sent, ticks) = (&sent, &ticks);
             async move {
                 retrying(|| self.channel.upload_part(token, index, bytes.clone())).await?;
-                let (lb, s) = (self.localbox.clone(), *salt);
-                blocking(move || lb.journal_part_done(&s, index)).await?;
+                ticks.done(index).await?;
                 sent.fetch_add(1, Ordering::Relaxed);
                 Ok::<(), Error>(())
             }
@@ -470,6 +471,8 @@ impl TgBox {
         .buffer_unordered(parallel)
         .try_collect::<()>()
         .await;
+        // Whatever stopped the sending, the parts acknowledged so far are kept for a resume.
+        let flushed = ticks.flush().await;
         let encrypted = encrypt
             .await
             .map_err(|e| Error::InvalidInput(format!("the encryption thread failed: {e}")))?;
@@ -478,6 +481,7 @@ impl TgBox {
             return Err(e.into());
         }
         sends?;
+        flushed?;
         let parts = part_count(prepared.total_len());
         let lb = self.localbox.clone();
         let s = *salt;

@@ -101,18 +101,30 @@ impl LocalBox {
             .map_err(self.sql("committing the upload journal"))
     }
 
-    /// Ticks off a part the channel acknowledged.
+    /// Ticks off parts the channel acknowledged, in one transaction (one commit for many
+    /// parts: a commit costs several disk syncs).
     ///
     /// # Errors
     /// [`crate::Error::LocalBox`].
-    pub fn journal_part_done(&self, file_salt: &[u8; 32], part: u32) -> Result<()> {
-        let conn = self.lock();
-        conn.execute(
-            "INSERT OR IGNORE INTO TGBOX_RS_UPLOAD_PARTS VALUES (?1, ?2)",
-            params![&file_salt[..], part],
-        )
-        .map_err(self.sql("writing the upload journal"))?;
-        Ok(())
+    pub fn journal_parts_done(&self, file_salt: &[u8; 32], parts: &[u32]) -> Result<()> {
+        if parts.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.lock();
+        let tx = conn
+            .transaction()
+            .map_err(self.sql("starting a transaction"))?;
+        {
+            let mut stmt = tx
+                .prepare_cached("INSERT OR IGNORE INTO TGBOX_RS_UPLOAD_PARTS VALUES (?1, ?2)")
+                .map_err(self.sql("writing the upload journal"))?;
+            for part in parts {
+                stmt.execute(params![&file_salt[..], part])
+                    .map_err(self.sql("writing the upload journal"))?;
+            }
+        }
+        tx.commit()
+            .map_err(self.sql("committing the upload journal"))
     }
 
     /// The parts of an upload the channel acknowledged.
