@@ -1,4 +1,5 @@
-//! The decrypted index of a LocalBox, held in memory while a box is open.
+//! The decrypted index of a LocalBox, held in memory while a box is open (and saved, sealed,
+//! between processes: [`crate::index_store`]).
 //!
 //! Everything searchable is encrypted in the LocalBox (spec/tgbox-boxes.md §5.3: "there is no
 //! plaintext index by design"), so the reference decrypts every row on every search. Here the
@@ -120,15 +121,25 @@ impl FileIndex {
                 .map(|h| h.join().unwrap_or_default())
                 .collect()
         });
-        let mut index = FileIndex::default();
+        let (mut files, mut unreadable) = (Vec::new(), Vec::new());
         for r in results.into_iter().flatten() {
             match r {
-                Ok(f) => index.files.push(Arc::new(f)),
-                Err(id) => index.unreadable.push(id),
+                Ok(f) => files.push(f),
+                Err(id) => unreadable.push(id),
             }
         }
-        index.files.sort_by_key(|f| f.id);
-        index.files.dedup_by_key(|f| f.id);
+        FileIndex::from_parts(files, unreadable)
+    }
+
+    /// An index of already decrypted files (any order) and the ids of unreadable rows.
+    pub(crate) fn from_parts(mut files: Vec<IndexedFile>, unreadable: Vec<i64>) -> FileIndex {
+        files.sort_by_key(|f| f.id);
+        files.dedup_by_key(|f| f.id);
+        let mut index = FileIndex {
+            files: files.into_iter().map(Arc::new).collect(),
+            by_dir: HashMap::new(),
+            unreadable,
+        };
         index.reindex_dirs();
         index
     }

@@ -28,6 +28,7 @@ pub mod channel;
 mod error;
 mod facade;
 mod index;
+mod index_store;
 pub mod localbox;
 mod pipe;
 mod progress;

@@ -18,7 +18,8 @@ pub struct DirListing {
 }
 
 impl TgBox {
-    /// The decrypted index, built on first use.
+    /// The decrypted index: on first use, the one saved in the LocalBox when still current,
+    /// else built from the rows (decrypting only those that changed since it was saved).
     pub(crate) async fn index(&self) -> Result<Arc<FileIndex>> {
         if let Some(ix) = self.index.lock().unwrap_or_else(|p| p.into_inner()).clone() {
             return Ok(ix);
@@ -26,7 +27,7 @@ impl TgBox {
         let (lb, mk) = (self.localbox.clone(), self.mainkey.clone());
         let built = blocking(move || {
             let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-            Ok(FileIndex::build(&mk, lb.raw_rows()?, threads))
+            crate::index_store::load(&lb, &mk, threads)
         })
         .await?;
         let built = Arc::new(built);

@@ -47,6 +47,34 @@ pub struct RawFileRow {
 }
 
 impl RawFileRow {
+    /// A digest of every column the index is decrypted from: equal digests, same index entry.
+    pub fn digest(&self) -> [u8; 16] {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(self.id.to_le_bytes());
+        let absent = [0xFFu8; 8];
+        for field in [
+            Some(&self.upload_time),
+            Some(&self.ppath_head),
+            self.efilekey.as_ref(),
+            Some(&self.metadata),
+            self.updated.as_ref(),
+        ] {
+            // Length-prefixed, NULL apart from empty, so no two rows share an encoding.
+            match field {
+                Some(v) => {
+                    h.update((v.len() as u64).to_le_bytes());
+                    h.update(v);
+                }
+                None => h.update(absent),
+            }
+        }
+        let full = h.finalize();
+        let mut out = [0u8; 16];
+        out.copy_from_slice(&full[..16]);
+        out
+    }
+
     /// The file id.
     pub fn id(&self) -> i64 {
         self.id
@@ -73,6 +101,23 @@ impl RawFileRow {
 
 const ROW_SELECT: &str =
     "SELECT ID, UPLOAD_TIME, PPATH_HEAD, FILEKEY, METADATA, UPDATED_METADATA FROM FILES";
+
+/// The sealed index saved in a LocalBox (crate::index_store) and FILES' version it was made at.
+pub struct SavedIndex {
+    /// FILES' version when the index was made.
+    pub files_version: i64,
+    /// The sealed index.
+    pub sealed: Vec<u8>,
+}
+
+/// FILES' version, moved by the schema's triggers on every change.
+fn files_version(conn: &rusqlite::Connection) -> rusqlite::Result<i64> {
+    conn.query_row(
+        "SELECT VERSION FROM TGBOX_RS_FILES_VERSION WHERE ID = 1",
+        [],
+        |r| r.get(0),
+    )
+}
 
 fn raw_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawFileRow> {
     Ok(RawFileRow {
@@ -360,15 +405,70 @@ impl LocalBox {
     /// # Errors
     /// [`Error::LocalBox`].
     pub fn raw_rows(&self) -> Result<Vec<RawFileRow>> {
-        let conn = self.lock();
-        let mut stmt = conn
-            .prepare(&format!("{ROW_SELECT} ORDER BY ID"))
-            .map_err(self.sql("listing files"))?;
-        let rows = stmt
-            .query_map([], raw_row)
-            .map_err(self.sql("listing files"))?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(self.sql("listing files"))
+        Ok(self.raw_rows_versioned()?.1)
+    }
+
+    /// Every row with FILES' version, read in one transaction so the two agree.
+    ///
+    /// # Errors
+    /// [`Error::LocalBox`].
+    pub fn raw_rows_versioned(&self) -> Result<(i64, Vec<RawFileRow>)> {
+        let mut conn = self.lock();
+        let tx = conn.transaction().map_err(self.sql("listing files"))?;
+        let version = files_version(&tx).map_err(self.sql("listing files"))?;
+        let rows = {
+            let mut stmt = tx
+                .prepare(&format!("{ROW_SELECT} ORDER BY ID"))
+                .map_err(self.sql("listing files"))?;
+            let rows = stmt
+                .query_map([], raw_row)
+                .map_err(self.sql("listing files"))?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(self.sql("listing files"))?
+        };
+        tx.commit().map_err(self.sql("listing files"))?;
+        Ok((version, rows))
+    }
+
+    /// FILES' version and the saved index, if any, with the version it was made at.
+    ///
+    /// # Errors
+    /// [`Error::LocalBox`].
+    pub fn saved_index(&self) -> Result<(i64, Option<SavedIndex>)> {
+        let mut conn = self.lock();
+        let tx = conn
+            .transaction()
+            .map_err(self.sql("reading the saved index"))?;
+        let version = files_version(&tx).map_err(self.sql("reading the saved index"))?;
+        let saved = tx
+            .query_row(
+                "SELECT FILES_VERSION, SEALED FROM TGBOX_RS_INDEX WHERE ID = 1",
+                [],
+                |r| {
+                    Ok(SavedIndex {
+                        files_version: r.get(0)?,
+                        sealed: r.get(1)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(self.sql("reading the saved index"))?;
+        tx.commit().map_err(self.sql("reading the saved index"))?;
+        Ok((version, saved))
+    }
+
+    /// Saves the sealed index made from FILES at `version`.
+    ///
+    /// # Errors
+    /// [`Error::LocalBox`].
+    pub fn save_index(&self, version: i64, sealed: &[u8]) -> Result<()> {
+        self.lock()
+            .execute(
+                "INSERT OR REPLACE INTO TGBOX_RS_INDEX VALUES (1, ?1, ?2)",
+                params![version, sealed],
+            )
+            .map_err(self.sql("saving the index"))?;
+        Ok(())
     }
 
     /// Sets a file's caption blob (`UPDATED_METADATA`, `None` for no updates) and, when its

@@ -22,7 +22,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 pub(crate) use boxdata::offline_session;
 pub use boxdata::{BoxData, NewBoxData};
-pub use files::{LocalFile, NewFileRow, RawFileRow, decrypt_row};
+pub use files::{LocalFile, NewFileRow, RawFileRow, SavedIndex, decrypt_row};
 pub use journal::PendingUpload;
 
 use crate::error::{Error, Result};

@@ -7,5 +7,6 @@ mod conformance;
 mod crash;
 mod interop;
 mod local_layout;
+mod saved_index;
 mod soak;
 mod tamper;
