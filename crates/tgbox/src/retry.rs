@@ -14,7 +14,29 @@ const ATTEMPTS: u32 = 6;
 const MAX_WAIT: Duration = Duration::from_secs(60);
 
 /// Runs `op` until it succeeds, fails for good, or runs out of attempts.
-pub(crate) async fn retrying<T, F, Fut>(mut op: F) -> Result<T, ChannelError>
+pub(crate) async fn retrying<T, F, Fut>(op: F) -> Result<T, ChannelError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, ChannelError>>,
+{
+    retrying_when(op, ChannelError::is_retryable).await
+}
+
+/// For requests that must not run twice (a post): retries only refusals, the rate limits that
+/// say the request was not carried out. A dropped connection or a timeout may hide a request
+/// that happened, so those are final here (the upload journal settles them).
+pub(crate) async fn retrying_refusals<T, F, Fut>(op: F) -> Result<T, ChannelError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, ChannelError>>,
+{
+    retrying_when(op, |e| e.kind() == crate::channel::ErrorKind::FloodWait).await
+}
+
+async fn retrying_when<T, F, Fut>(
+    mut op: F,
+    transient: impl Fn(&ChannelError) -> bool,
+) -> Result<T, ChannelError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, ChannelError>>,
@@ -24,7 +46,7 @@ where
     loop {
         match op().await {
             Ok(v) => return Ok(v),
-            Err(e) if e.is_retryable() && attempt < ATTEMPTS => {
+            Err(e) if transient(&e) && attempt < ATTEMPTS => {
                 let wait = e.retry_after().unwrap_or(backoff);
                 if wait > MAX_WAIT {
                     return Err(e);
@@ -81,5 +103,29 @@ mod tests {
             ErrorKind::FloodWait,
             "an hour's wait is not slept through"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_post_is_retried_when_refused_but_not_when_its_answer_may_be_lost() {
+        let calls = AtomicU32::new(0);
+        let r = retrying_refusals(|| async {
+            if calls.fetch_add(1, Ordering::Relaxed) < 2 {
+                Err(ChannelError::flood_wait(Duration::from_secs(1)))
+            } else {
+                Ok(1)
+            }
+        })
+        .await;
+        assert_eq!((r.unwrap(), calls.load(Ordering::Relaxed)), (1, 3));
+        for kind in [ErrorKind::ConnectionLost, ErrorKind::Timeout] {
+            let calls = AtomicU32::new(0);
+            let r: Result<(), _> = retrying_refusals(|| async {
+                calls.fetch_add(1, Ordering::Relaxed);
+                Err(ChannelError::new(kind, "dropped"))
+            })
+            .await;
+            assert_eq!(r.unwrap_err().kind(), kind);
+            assert_eq!(calls.load(Ordering::Relaxed), 1, "{kind:?} is not retried");
+        }
     }
 }

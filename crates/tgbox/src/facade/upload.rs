@@ -23,11 +23,11 @@ use tokio::sync::mpsc;
 use super::remote::read_header;
 use super::ticks::PartTicks;
 use super::{TgBox, blocking};
-use crate::channel::{Message, PART_SIZE, UploadToken, part_count};
+use crate::channel::{Message, PART_SIZE, Upload, UploadToken, part_count};
 use crate::error::{Error, Result};
 use crate::localbox::{LocalFile, NewFileRow, PendingUpload};
 use crate::progress::Progress;
-use crate::retry::retrying;
+use crate::retry::{retrying, retrying_refusals};
 
 /// MIME type of every box-file document (§3.3).
 const DOCUMENT_MIME: &str = "application/octet-stream";
@@ -304,6 +304,12 @@ impl TgBox {
         progress: Arc<dyn Progress>,
     ) -> Result<LocalFile> {
         let salt = pending.file_salt;
+        if pending.replaces.is_none()
+            && pending.token.is_none()
+            && prepared.total_len() <= PART_SIZE as u64
+        {
+            return self.post_whole(pending, prepared, progress).await;
+        }
         let result = async {
             let (token, done) = match &pending.token {
                 Some(t) => {
@@ -386,6 +392,60 @@ impl TgBox {
         };
         self.record_posted(&message, prepared, &salt, pending.replaces.is_some())
             .await
+    }
+
+    /// Uploads a document of one part in one request: no upload token or part ticks to
+    /// journal (two LocalBox commits fewer per small file). The journal entry made before
+    /// still covers a post whose answer is lost; a resumed entry without a token comes here
+    /// again and encrypts the source anew.
+    async fn post_whole(
+        &self,
+        pending: PendingUpload,
+        prepared: Arc<PreparedBoxFile>,
+        progress: Arc<dyn Progress>,
+    ) -> Result<LocalFile> {
+        use std::io::Seek;
+        let salt = pending.file_salt;
+        let (p, source, offset) = (
+            prepared.clone(),
+            pending.source.clone(),
+            pending.source_offset,
+        );
+        let document = blocking(move || {
+            let cannot = |e| Error::io(format!("cannot read {source}"), e);
+            let mut file = std::fs::File::open(&source).map_err(cannot)?;
+            file.seek(std::io::SeekFrom::Start(offset))
+                .map_err(cannot)?;
+            let mut document = Vec::with_capacity(p.total_len() as usize);
+            p.encrypt_stream(file.take(p.size()), &mut document)?;
+            Ok(document)
+        })
+        .await;
+        let posted = match document {
+            Ok(document) => {
+                progress.update(prepared.size(), Some(prepared.size()));
+                let name = prepared.file_salt().to_b64();
+                // Retried only when refused, as the post may otherwise have happened: the
+                // journal entry settles a lost answer.
+                retrying_refusals(|| {
+                    let upload = Upload::from_bytes(name.clone(), DOCUMENT_MIME, document.clone());
+                    self.channel.post_document(upload, "")
+                })
+                .await
+                .map_err(Error::from)
+            }
+            Err(e) => Err(e),
+        };
+        match posted {
+            Ok(message) => self.record_posted(&message, prepared, &salt, false).await,
+            Err(e) => {
+                if !matches!(&e, Error::Channel(c) if c.is_retryable()) {
+                    let lb = self.localbox.clone();
+                    blocking(move || lb.journal_drop(&salt)).await?;
+                }
+                Err(e)
+            }
+        }
     }
 
     /// The caption of file `id`'s message, its updates re-encrypted under the new document's
@@ -565,6 +625,9 @@ impl TgBox {
     /// # Errors
     /// LocalBox errors; an upload that fails again is left in the journal and skipped.
     pub async fn resume_uploads(&self, progress: Arc<dyn Progress>) -> Result<Vec<LocalFile>> {
+        // First the uploads whose post happened but whose answer was lost: they are recorded,
+        // not posted twice.
+        self.recover_uploads().await?;
         let lb = self.localbox.clone();
         let pending = blocking(move || lb.journal_pending()).await?;
         let mut finished = Vec::new();
