@@ -47,6 +47,63 @@ impl Drop for Partial {
 /// Opens (or creates, 0600) the partial file of a download and locks it against a second
 /// download of the same file. Returns it positioned for appending and the plaintext offset to
 /// resume at: its length rounded down to a whole block, 0 for a fresh start.
+/// Makes a file being written durable bit by bit from another thread, so the disk writes
+/// overlap the transfer instead of all waiting for the final fsync (the page cache may hold
+/// gigabytes before the kernel writes any of it back).
+struct BackgroundFlush {
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+}
+
+impl BackgroundFlush {
+    /// How often the file is flushed while it is written.
+    const EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+    fn start(file: &std::fs::File) -> Self {
+        let Ok(clone) = file.try_clone() else {
+            // No second handle: the final fsync alone makes the file durable.
+            return BackgroundFlush {
+                stop: None,
+                thread: None,
+            };
+        };
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                stopped.recv_timeout(Self::EVERY)
+            {
+                // An error must reach the caller: the handles share one open file, and a
+                // write-back error reported here is not reported again to the final fsync.
+                clone.sync_data()?;
+            }
+            Ok(())
+        });
+        BackgroundFlush {
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+
+    /// Stops flushing; the error of any flush made meanwhile.
+    fn finish(mut self) -> std::io::Result<()> {
+        self.stop.take();
+        match self.thread.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(std::io::Error::other("the flushing thread failed")),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for BackgroundFlush {
+    fn drop(&mut self) {
+        self.stop.take();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
 fn open_partial(path: &Path, size: u64) -> Result<(std::fs::File, u64)> {
     let mut o = std::fs::OpenOptions::new();
     o.read(true).write(true).create(true).truncate(false);
@@ -158,6 +215,7 @@ impl TgBox {
         let decrypted = local.file;
         let done_path = partial.path.clone();
         let decrypt = tokio::task::spawn_blocking(move || {
+            let flusher = BackgroundFlush::start(&file);
             let mut writer = std::io::BufWriter::with_capacity(1 << 20, &file);
             let verified = match iv {
                 None => decrypted.decrypt_stream(reader, &mut writer)?,
@@ -170,6 +228,7 @@ impl TgBox {
             writer
                 .into_inner()
                 .map_err(|e| tgbox_core::Error::Io(e.into_error()))?;
+            flusher.finish()?;
             file.sync_all()?;
             Ok::<_, tgbox_core::Error>(verified)
         });
