@@ -1,6 +1,6 @@
 //! Deep sync of a box of `BENCH_FILES` files (default 10,000) on `local:`: the first one
 //! (a new device: every file's metadata range is read), one with nothing to do (the listing
-//! only), and one after another user edited 100 files. Prints time and channel requests.
+//! only), a clone on another device, and a sync after that user edited 100 files. Prints time and channel requests.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -59,7 +59,10 @@ fn main() {
         println!("{{\"workload\":\"deep_sync_unchanged\",\"files\":{files},\"seconds\":{idle:.3},\"requests\":{}}}", report.requests);
 
         let bob_db = tmp.path().join("bob.db");
+        let t = Instant::now();
         let bob = TgBox::clone_from(channel.clone(), &bob_db, &basekey, SessionInfo::offline().unwrap(), &NoProgress).await.unwrap();
+        let cloned = t.elapsed().as_secs_f64();
+        println!("{{\"workload\":\"clone\",\"files\":{files},\"seconds\":{cloned:.2}}}");
         for id in (1..=files as i64).step_by((files / 100).max(1)).take(100) {
             bob.edit(id, &[Edit::SetAttr("seen".into(), b"bob".to_vec())]).await.unwrap();
         }

@@ -7,13 +7,16 @@ use std::sync::Arc;
 use tgbox_core::{BaseKey, MainKey};
 
 use super::make::{SessionInfo, box_salt_from_about};
-use super::remote::{decrypt_message, record_all};
+use super::remote::{decrypt_messages, record_all};
 use super::{TgBox, blocking};
 use crate::channel::Channel;
 use crate::error::{Error, Result};
 use crate::localbox::{LocalBox, NewBoxData, seal_box_data};
 use crate::progress::Progress;
 use crate::retry::retrying;
+
+/// Header reads in flight while cloning (the box's own parallelism is not known yet).
+const PARALLEL: usize = 8;
 
 /// Messages per page of the walk.
 const PAGE: usize = 100;
@@ -134,8 +137,11 @@ impl TgBox {
             let Some(last) = page.last() else { break };
             after = last.id;
             let mut found = Vec::new();
-            for message in &page {
-                match decrypt_message(channel.as_ref(), message, &mainkey, &box_salt).await? {
+            let messages: Vec<_> = page.iter().collect();
+            let decrypted =
+                decrypt_messages(channel.as_ref(), &messages, &mainkey, &box_salt, PARALLEL).await;
+            for outcome in decrypted {
+                match outcome? {
                     Some(Ok(f)) => found.push(f),
                     // The first box file of this box decides: this phrase does not open it.
                     Some(Err(())) if partial.is_none() => return Err(Error::WrongPhrase),

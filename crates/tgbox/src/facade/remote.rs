@@ -151,6 +151,27 @@ pub(crate) async fn decrypt_message(
     })))
 }
 
+/// What [`decrypt_message`] gives for one message.
+pub(crate) type Decrypted = Result<Option<std::result::Result<Found, ()>>>;
+
+/// [`decrypt_message`] of several messages with up to `parallel` header reads in flight,
+/// the results in the messages' order (a clone and a sync read only headers, one small
+/// request each: done one by one they would be paced by the round trip, not the channel).
+pub(crate) async fn decrypt_messages(
+    channel: &dyn Channel,
+    messages: &[&crate::channel::Message],
+    mainkey: &tgbox_core::MainKey,
+    box_salt: &tgbox_core::BoxSalt,
+    parallel: usize,
+) -> Vec<Decrypted> {
+    use futures::stream::{self, StreamExt};
+    stream::iter(messages)
+        .map(|m| decrypt_message(channel, m, mainkey, box_salt))
+        .buffered(parallel.max(1))
+        .collect()
+        .await
+}
+
 /// Records found files in one transaction (a page of a clone or a sync).
 pub(crate) fn record_all(
     lb: &crate::localbox::LocalBox,

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use tgbox_core::boxfile::{BoxFileHeader, NO_FOLDER};
 use tgbox_core::{b64, ints::LEN24_MAX};
 
-use super::remote::{decrypt_message, effective_caption, record_all};
+use super::remote::{decrypt_messages, effective_caption, record_all};
 use super::{TgBox, blocking};
 use crate::error::{Error, Result};
 use crate::progress::Progress;
@@ -151,47 +151,55 @@ impl TgBox {
         report: &mut SyncReport,
     ) -> Result<()> {
         let mut found = Vec::new();
+        // Known files with their document are compared here; the rest need their header read,
+        // which is done for all of them at once below.
+        let mut to_read = Vec::new();
         for message in messages {
             let id = i64::from(message.id);
             let Some(doc) = &message.document else {
                 continue;
             };
             let caption = effective_caption(&message.caption);
-            let outcome = match known.remove(&id) {
+            match known.remove(&id) {
                 Some(k) if k.file_salt == doc.name => {
                     if k.caption == caption || k.imported {
                         continue;
                     }
-                    self.merge_caption(id, caption)
-                        .await
-                        .map(|()| report.updated.push(id))
-                }
-                prior => {
-                    report.requests += 1;
-                    match decrypt_message(
-                        self.channel.as_ref(),
-                        message,
-                        &self.mainkey,
-                        &self.data.box_salt,
-                    )
-                    .await
-                    {
-                        Ok(Some(Ok(mut f))) => {
-                            f.replaces = prior.is_some();
-                            if f.replaces {
-                                report.updated.push(id)
-                            } else {
-                                report.added.push(id)
-                            }
-                            found.push(f);
-                            Ok(())
-                        }
-                        Ok(Some(Err(()))) => Err(Error::NotABoxFile(message.id)),
-                        // Not a box file of this box: nothing to record.
-                        Ok(None) => Ok(()),
-                        Err(e) => Err(e),
+                    match self.merge_caption(id, caption).await {
+                        Ok(()) => report.updated.push(id),
+                        Err(e) => report.skipped.push((message.id, e.to_string())),
                     }
                 }
+                prior => to_read.push((message, prior.is_some())),
+            }
+        }
+        report.requests += to_read.len() as u64;
+        let messages: Vec<_> = to_read.iter().map(|(m, _)| *m).collect();
+        let decrypted = decrypt_messages(
+            self.channel.as_ref(),
+            &messages,
+            &self.mainkey,
+            &self.data.box_salt,
+            self.parallel(),
+        )
+        .await;
+        for ((message, replaces), outcome) in to_read.into_iter().zip(decrypted) {
+            let id = i64::from(message.id);
+            let outcome = match outcome {
+                Ok(Some(Ok(mut f))) => {
+                    f.replaces = replaces;
+                    if f.replaces {
+                        report.updated.push(id)
+                    } else {
+                        report.added.push(id)
+                    }
+                    found.push(f);
+                    Ok(())
+                }
+                Ok(Some(Err(()))) => Err(Error::NotABoxFile(message.id)),
+                // Not a box file of this box: nothing to record.
+                Ok(None) => Ok(()),
+                Err(e) => Err(e),
             };
             if let Err(e) = outcome {
                 report.skipped.push((message.id, e.to_string()));
