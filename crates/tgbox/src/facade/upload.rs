@@ -381,14 +381,7 @@ impl TgBox {
         .await;
         let message = match result {
             Ok(m) => m,
-            Err(e) => {
-                let resumable = matches!(&e, Error::Channel(c) if c.is_retryable());
-                if !resumable {
-                    let lb = self.localbox.clone();
-                    blocking(move || lb.journal_drop(&salt)).await?;
-                }
-                return Err(e);
-            }
+            Err(e) => return Err(self.failed(salt, e).await),
         };
         self.record_posted(&message, prepared, &salt, pending.replaces.is_some())
             .await
@@ -438,14 +431,20 @@ impl TgBox {
         };
         match posted {
             Ok(message) => self.record_posted(&message, prepared, &salt, false).await,
-            Err(e) => {
-                if !matches!(&e, Error::Channel(c) if c.is_retryable()) {
-                    let lb = self.localbox.clone();
-                    blocking(move || lb.journal_drop(&salt)).await?;
-                }
-                Err(e)
+            Err(e) => Err(self.failed(salt, e).await),
+        }
+    }
+
+    /// A failed upload stays in the journal for a resume when the channel may recover (a
+    /// transient error); otherwise its entry is dropped. Returns the error to report.
+    async fn failed(&self, salt: [u8; 32], e: Error) -> Error {
+        if !matches!(&e, Error::Channel(c) if c.is_retryable()) {
+            let lb = self.localbox.clone();
+            if let Err(dropping) = blocking(move || lb.journal_drop(&salt)).await {
+                return dropping;
             }
         }
+        e
     }
 
     /// The caption of file `id`'s message, its updates re-encrypted under the new document's
