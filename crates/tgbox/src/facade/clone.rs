@@ -18,6 +18,10 @@ use crate::retry::retrying;
 /// Header reads in flight while cloning (the box's own parallelism is not known yet).
 const PARALLEL: usize = 8;
 
+/// Files recorded per LocalBox transaction while cloning (the LocalBox appears only once
+/// complete, so a bigger transaction risks nothing).
+const RECORD_BATCH: usize = 2000;
+
 /// Messages per page of the walk.
 const PAGE: usize = 100;
 
@@ -132,11 +136,10 @@ impl TgBox {
         let mut partial = None;
         let mut after = 0;
         let mut walked = 0u64;
+        let mut found = Vec::new();
         loop {
             let page = retrying(|| channel.list_messages(after, PAGE)).await?;
-            let Some(last) = page.last() else { break };
-            after = last.id;
-            let mut found = Vec::new();
+            let last = page.last().map(|m| m.id);
             let messages: Vec<_> = page.iter().collect();
             let decrypted =
                 decrypt_messages(channel.as_ref(), &messages, &mainkey, &box_salt, PARALLEL).await;
@@ -144,12 +147,16 @@ impl TgBox {
                 match outcome? {
                     Some(Ok(f)) => found.push(f),
                     // The first box file of this box decides: this phrase does not open it.
-                    Some(Err(())) if partial.is_none() => return Err(Error::WrongPhrase),
+                    Some(Err(())) if partial.is_none() && found.is_empty() => {
+                        return Err(Error::WrongPhrase);
+                    }
                     _ => {}
                 }
             }
             walked += page.len() as u64;
-            if !found.is_empty() {
+            // Rows go in by thousands: a transaction touches index pages all over the file
+            // (fingerprints are random), so small ones rewrite the same pages again and again.
+            if found.len() >= RECORD_BATCH || (last.is_none() && !found.is_empty()) {
                 if partial.is_none() {
                     let path = localbox.to_path_buf();
                     let sealed = seal_box_data(basekey, &mainkey, &new)?;
@@ -159,9 +166,14 @@ impl TgBox {
                 }
                 let lb = partial.clone().expect("created above");
                 let mk = mainkey.clone();
-                blocking(move || record_all(lb.localbox(), &mk, &found)).await?;
+                let batch = std::mem::take(&mut found);
+                blocking(move || record_all(lb.localbox(), &mk, &batch)).await?;
             }
             progress.update(walked, None);
+            match last {
+                Some(id) => after = id,
+                None => break,
+            }
         }
         let partial = match partial {
             Some(p) => Arc::try_unwrap(p)

@@ -268,9 +268,11 @@ impl LocalBox {
         row: &NewFileRow<'_>,
     ) -> Result<()> {
         let mut rng = OsEntropy;
+        // Cached statements: a clone or a sync records thousands of rows in a row, and
+        // parsing the SQL anew for each was a sixth of the time.
         let taken: Option<i64> = tx
-            .query_row("SELECT ID FROM FILES WHERE ID = ?1", [row.id], |r| r.get(0))
-            .optional()
+            .prepare_cached("SELECT ID FROM FILES WHERE ID = ?1")
+            .and_then(|mut s| s.query_row([row.id], |r| r.get(0)).optional())
             .map_err(self.sql("looking up the id"))?;
         if taken.is_some() {
             return Err(Error::InvalidInput(format!(
@@ -280,12 +282,8 @@ impl LocalBox {
         }
         let fingerprint = paths::fingerprint(mainkey, &paths::join(row.dir, row.name));
         let clash: Option<i64> = tx
-            .query_row(
-                "SELECT ID FROM FILES WHERE FINGERPRINT = ?1",
-                [&fingerprint[..]],
-                |r| r.get(0),
-            )
-            .optional()
+            .prepare_cached("SELECT ID FROM FILES WHERE FINGERPRINT = ?1")
+            .and_then(|mut s| s.query_row([&fingerprint[..]], |r| r.get(0)).optional())
             .map_err(self.sql("checking the path"))?;
         if let (true, Some(other)) = (row.check_fingerprint, clash) {
             return Err(Error::FingerprintExists(other));
@@ -305,19 +303,19 @@ impl LocalBox {
         } else {
             None
         };
-        tx.execute(
-            "INSERT INTO FILES VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                row.id,
-                upload_time,
-                &head[..],
-                efilekey,
-                &fingerprint[..],
-                row.metadata,
-                row.updated_metadata
-            ],
-        )
-        .map_err(self.sql("writing the file row"))?;
+        tx.prepare_cached("INSERT INTO FILES VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+            .and_then(|mut s| {
+                s.execute(params![
+                    row.id,
+                    upload_time,
+                    &head[..],
+                    efilekey,
+                    &fingerprint[..],
+                    row.metadata,
+                    row.updated_metadata
+                ])
+            })
+            .map_err(self.sql("writing the file row"))?;
         Ok(())
     }
 
@@ -334,11 +332,9 @@ impl LocalBox {
         let mut parent: Option<[u8; 32]> = None;
         for (part, id) in parts.iter().zip(&ids) {
             let enc = aes_cbc::encrypt(mainkey.expose_secret(), part.as_bytes(), &mut rng)?;
-            tx.execute(
-                "INSERT OR IGNORE INTO PATH_PARTS VALUES (?1, ?2, ?3)",
-                params![enc, &id[..], parent.as_ref().map(|p| &p[..])],
-            )
-            .map_err(self.sql("writing a path part"))?;
+            tx.prepare_cached("INSERT OR IGNORE INTO PATH_PARTS VALUES (?1, ?2, ?3)")
+                .and_then(|mut s| s.execute(params![enc, &id[..], parent.as_ref().map(|p| &p[..])]))
+                .map_err(self.sql("writing a path part"))?;
             parent = Some(*id);
         }
         parent.ok_or_else(|| Error::InvalidInput(format!("the directory {dir:?} has no parts")))
