@@ -14,11 +14,14 @@ use std::collections::HashMap;
 use tgbox_core::boxfile::{BoxFileHeader, NO_FOLDER};
 use tgbox_core::{b64, ints::LEN24_MAX};
 
-use super::remote::{decrypt_messages, effective_caption, record_all};
+use super::remote::{Found, decrypt_messages, effective_caption, record_all};
 use super::{TgBox, blocking};
 use crate::error::{Error, Result};
 use crate::progress::Progress;
 use crate::retry::retrying;
+
+/// Files recorded per LocalBox transaction by a deep sync.
+const RECORD_BATCH: usize = 2000;
 
 /// What a sync changed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -76,15 +79,28 @@ impl TgBox {
         let mut report = SyncReport::default();
         let mut after = 0;
         let mut walked = 0u64;
+        let mut found = Vec::new();
         loop {
             report.requests += 1;
-            let page = retrying(|| self.channel.list_messages(after, 100)).await?;
+            let page = match retrying(|| self.channel.list_messages(after, 100)).await {
+                Ok(page) => page,
+                Err(e) => {
+                    // What was read so far is kept: the next sync starts with less to do.
+                    self.record_found(&mut found).await?;
+                    return Err(e.into());
+                }
+            };
             let Some(last) = page.last() else { break };
             after = last.id;
-            self.sync_messages(&page, &mut known, &mut report).await?;
+            self.sync_messages(&page, &mut known, &mut report, &mut found)
+                .await?;
+            if found.len() >= RECORD_BATCH {
+                self.record_found(&mut found).await?;
+            }
             walked += page.len() as u64;
             progress.update(walked, None);
         }
+        self.record_found(&mut found).await?;
         let gone: Vec<i64> = known.into_keys().collect();
         self.remove_gone(gone, &mut report).await?;
         Ok(report)
@@ -129,8 +145,10 @@ impl TgBox {
                 .into_iter()
                 .flatten()
                 .collect();
-            self.sync_messages(&messages, &mut known, &mut report)
+            let mut found = Vec::new();
+            self.sync_messages(&messages, &mut known, &mut report, &mut found)
                 .await?;
+            self.record_found(&mut found).await?;
             done += chunk.len() as u64;
             progress.update(done, Some(touched.len() as u64));
         }
@@ -143,14 +161,15 @@ impl TgBox {
     }
 
     /// Compares messages with what the LocalBox knows (removing them from `known`), merges
-    /// changed captions and records new or re-uploaded files, one transaction for the batch.
+    /// changed captions and adds new or re-uploaded files to `found`, for
+    /// [`TgBox::record_found`].
     async fn sync_messages(
         &self,
         messages: &[crate::channel::Message],
         known: &mut HashMap<i64, Known>,
         report: &mut SyncReport,
+        found: &mut Vec<Found>,
     ) -> Result<()> {
-        let mut found = Vec::new();
         // Known files with their document are compared here; the rest need their header read,
         // which is done for all of them at once below.
         let mut to_read = Vec::new();
@@ -205,11 +224,23 @@ impl TgBox {
                 report.skipped.push((message.id, e.to_string()));
             }
         }
-        if !found.is_empty() {
-            let (lb, mk) = (self.localbox.clone(), self.mainkey.clone());
-            blocking(move || record_all(&lb, &mk, &found)).await?;
-        }
         Ok(())
+    }
+
+    /// Records found files in one transaction. A deep sync gathers them over pages up to
+    /// [`RECORD_BATCH`]: a transaction touches index pages all over the LocalBox (fingerprints
+    /// are random), so one per page of 100 rewrote the same pages again and again. A crash
+    /// loses only the gathered files' records, which the next sync reads again.
+    async fn record_found(&self, found: &mut Vec<Found>) -> Result<()> {
+        if found.is_empty() {
+            return Ok(());
+        }
+        let (lb, mk, batch) = (
+            self.localbox.clone(),
+            self.mainkey.clone(),
+            std::mem::take(found),
+        );
+        blocking(move || record_all(&lb, &mk, &batch)).await
     }
 
     /// Removes rows whose messages are gone, and drops the index.
