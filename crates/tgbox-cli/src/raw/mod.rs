@@ -44,7 +44,8 @@ pub struct KeyArgs {
     #[arg(long, value_name = "F")]
     phrase_file: PathBuf,
     /// The box's BoxSalt (base64url, from the channel description); also prints the MainKey
-    #[arg(long, value_name = "B64URL")]
+    // base64url may begin with "-": taken as the value, not an option.
+    #[arg(long, value_name = "B64URL", allow_hyphen_values = true)]
     box_salt: Option<String>,
     #[command(flatten)]
     scrypt: ScryptArgs,
@@ -56,7 +57,8 @@ pub struct EncryptArgs {
     #[arg(long, value_name = "MKEY")]
     key: String,
     /// The box's BoxSalt (base64url)
-    #[arg(long, value_name = "B64URL")]
+    // base64url may begin with "-": taken as the value, not an option.
+    #[arg(long, value_name = "B64URL", allow_hyphen_values = true)]
     box_salt: String,
     /// Directory of the file inside the box
     #[arg(long, value_name = "/DIR")]

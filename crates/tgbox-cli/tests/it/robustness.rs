@@ -158,3 +158,25 @@ fn no_secret_in_any_output_at_any_verbosity() {
         assert!(!config.contains(s.as_str()));
     }
 }
+
+#[test]
+fn a_base64url_value_may_begin_with_a_hyphen() {
+    // One BoxSalt in 64 encodes with a leading "-": it is the option's value, not an option.
+    let w = World::new();
+    let u = w.user("u", "hyphen phrase");
+    let salt = format!("-{}=", "A".repeat(42));
+    let out = u
+        .bare()
+        .args(["raw", "key", "--phrase-file"])
+        .arg(&u.phrase_file)
+        .args(["--box-salt", &salt])
+        .args(CHEAP)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 2);
+}
