@@ -42,15 +42,18 @@ pub struct AddressArg {
     address: String,
 }
 
+// Names, captions and descriptions are often base64url, which may begin with "-": those
+// options take such text as their value (`allow_hyphen_values`), never as another option.
+
 #[derive(Debug, Args)]
 pub struct CreateArgs {
     /// Channel address, e.g. local:./chan
     address: String,
     /// Title (a box uses "TGBOX[01]: NAME")
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     title: String,
     /// Description (a box keeps its base64url BoxSalt here)
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", allow_hyphen_values = true)]
     about: String,
     /// Give writers the Telegram Premium limits
     #[arg(long)]
@@ -69,7 +72,7 @@ pub struct ShowArgs {
 #[derive(Debug, Args)]
 pub struct DocumentArgs {
     /// Document file name attribute [default: the file's name]
-    #[arg(long, conflicts_with = "box_file")]
+    #[arg(long, conflicts_with = "box_file", allow_hyphen_values = true)]
     name: Option<String>,
     /// The file is a box file: name the document base64url(FileSalt) from its header, as
     /// TGBOX does (spec/tgbox-boxes.md §3.3)
@@ -89,7 +92,7 @@ pub struct PostArgs {
     #[command(flatten)]
     document: DocumentArgs,
     /// Caption, sent verbatim
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", allow_hyphen_values = true)]
     caption: String,
 }
 
@@ -112,6 +115,7 @@ pub struct CaptionArgs {
     #[arg(long)]
     id: i32,
     /// The new caption, verbatim
+    #[arg(allow_hyphen_values = true)]
     caption: String,
 }
 
@@ -127,7 +131,7 @@ pub struct ReplaceArgs {
     #[command(flatten)]
     document: DocumentArgs,
     /// Also set the caption
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     caption: Option<String>,
 }
 
@@ -145,10 +149,10 @@ pub struct SetHeaderArgs {
     /// Channel address
     address: String,
     /// New title
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     title: Option<String>,
     /// New description
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     about: Option<String>,
     /// New photo (its extension is kept)
     #[arg(long)]

@@ -179,3 +179,76 @@ fn errors_are_one_line_and_leave_no_output() {
         "CHAT_ABOUT_TOO_LONG",
     );
 }
+
+#[test]
+fn base64url_texts_that_begin_with_a_hyphen_are_values() {
+    // Document names, captions and descriptions are often base64url, and one in 64 begins
+    // with "-": each must be taken as its option's value.
+    let tmp = tempfile::tempdir().unwrap();
+    let chan = addr(&tmp.path().join("chan"));
+    let about = "-tQ2Hs9Jc0bC9s1aHq4z1c5Xg3Qk2a9hZ0YQ2Hs9Jc0b=";
+    let created = ok_json(&[
+        "raw", "channel", "create", &chan, "--title", "-title", "--about", about,
+    ]);
+    assert_eq!(
+        (created["title"].as_str(), created["about"].as_str()),
+        (Some("-title"), Some(about))
+    );
+    let src = tmp.path().join("doc.bin");
+    std::fs::write(&src, b"doc").unwrap();
+    let file = src.to_str().unwrap();
+    let posted = ok_json(&[
+        "raw",
+        "channel",
+        "post",
+        &chan,
+        file,
+        "--name",
+        "-n1",
+        "--caption",
+        "-c1",
+    ]);
+    assert_eq!(
+        (
+            posted["document"]["name"].as_str(),
+            posted["caption"].as_str()
+        ),
+        (Some("-n1"), Some("-c1"))
+    );
+    let edited = ok_json(&["raw", "channel", "caption", &chan, "--id", "1", "-c2"]);
+    assert_eq!(edited["caption"], "-c2");
+    let replaced = ok_json(&[
+        "raw",
+        "channel",
+        "replace",
+        &chan,
+        "--id",
+        "1",
+        file,
+        "--name",
+        "-n2",
+        "--caption",
+        "-c3",
+    ]);
+    assert_eq!(
+        (
+            replaced["document"]["name"].as_str(),
+            replaced["caption"].as_str()
+        ),
+        (Some("-n2"), Some("-c3"))
+    );
+    let header = ok_json(&[
+        "raw",
+        "channel",
+        "set-header",
+        &chan,
+        "--title",
+        "-t2",
+        "--about",
+        "-a2",
+    ]);
+    assert_eq!(
+        (header["title"].as_str(), header["about"].as_str()),
+        (Some("-t2"), Some("-a2"))
+    );
+}
