@@ -49,6 +49,9 @@ pub enum ErrorKind {
     AdminRequired,
     /// A rate limit: wait [`ChannelError::retry_after`], then retry (`FLOOD_WAIT`).
     FloodWait,
+    /// The account's session was revoked, logged out or never signed in
+    /// (`AUTH_KEY_UNREGISTERED`); only signing in again helps.
+    Unauthorized,
     /// The connection broke before the request completed; retrying may succeed
     /// (`CONNECTION_LOST`).
     ConnectionLost,
@@ -86,6 +89,7 @@ impl ErrorKind {
             ErrorKind::ChannelFull => "CHANNEL_FULL",
             ErrorKind::AdminRequired => "CHAT_ADMIN_REQUIRED",
             ErrorKind::FloodWait => "FLOOD_WAIT",
+            ErrorKind::Unauthorized => "AUTH_KEY_UNREGISTERED",
             ErrorKind::ConnectionLost => "CONNECTION_LOST",
             ErrorKind::Timeout => "TIMEOUT",
             ErrorKind::InvalidArgument => "INVALID_ARGUMENT",

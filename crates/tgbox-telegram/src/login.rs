@@ -1,0 +1,1 @@
+//! Signing in (placeholder module filled below).
