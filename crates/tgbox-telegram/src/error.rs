@@ -36,8 +36,8 @@ pub enum Error {
         wait: Duration,
     },
     /// The session's auth key is not (or no longer) signed in.
-    #[error("the Telegram session is not signed in or was revoked (sign in again)")]
-    Unauthorized,
+    #[error("the Telegram session is not signed in or was revoked ({0}): sign in again")]
+    Unauthorized(String),
     /// The connection broke before an answer came.
     #[error("the connection to Telegram broke during {method}: {detail}")]
     ConnectionLost {
@@ -99,7 +99,7 @@ impl Error {
 
     /// Whether this says the session is dead.
     pub fn is_unauthorized(&self) -> bool {
-        matches!(self, Error::Unauthorized)
+        matches!(self, Error::Unauthorized(_))
     }
 }
 
@@ -156,7 +156,7 @@ impl Failure {
                 method,
                 wait: Duration::from_secs(u64::from(r.value.unwrap_or(1))),
             },
-            Failure::Rpc(r) if r.code == 401 => Error::Unauthorized,
+            Failure::Rpc(r) if r.code == 401 => Error::Unauthorized(full_name(&r)),
             Failure::Rpc(r) => Error::Rpc {
                 method,
                 code: r.code,
