@@ -1,0 +1,5 @@
+//! Integration tests of the Telegram backend against the loopback MTProto test server.
+
+mod conformance;
+mod server;
+mod smoke;
