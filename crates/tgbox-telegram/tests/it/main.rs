@@ -2,4 +2,5 @@
 
 mod conformance;
 mod server;
+mod roundtrip;
 mod smoke;

@@ -8,7 +8,6 @@
 use tgbox_core::aes_cbc::{BLOCK, CbcDecryptor, padded_len};
 
 use super::TgBox;
-use crate::channel::READ_MAX;
 use crate::error::{Error, Result};
 use crate::retry::retrying;
 
@@ -37,10 +36,11 @@ impl TgBox {
         let payload = local.file.header.payload_offset();
         let from = payload + first.saturating_sub(1) * block;
         let to = payload + upto * block;
+        let step = retrying(|| self.channel.capabilities()).await?.read_max;
         let mut cipher = Vec::with_capacity((to - from) as usize);
         while (from + cipher.len() as u64) < to {
             let at = from + cipher.len() as u64;
-            let want = ((to - at) as usize).min(READ_MAX);
+            let want = ((to - at) as usize).min(step);
             let piece = retrying(|| self.channel.read_document(msg_id, doc.id, at, want)).await?;
             if piece.is_empty() {
                 return Err(Error::NotABoxFile(msg_id));

@@ -4,7 +4,7 @@
 use tgbox_core::boxfile::{BoxFileHeader, PREFIX};
 use tgbox_core::ints::read_len24;
 
-use crate::channel::{Channel, Message, READ_MAX};
+use crate::channel::{Channel, Message};
 use crate::error::{Error, Result};
 use crate::retry::retrying;
 
@@ -80,8 +80,14 @@ pub(crate) async fn read_header(
     if region as u64 > doc.size {
         return Ok(None);
     }
+    // Long metadata takes more reads, each within what this channel allows per request.
+    let step = if head.len() < region {
+        retrying(|| channel.capabilities()).await?.read_max
+    } else {
+        0
+    };
     while head.len() < region {
-        let want = (region - head.len()).min(READ_MAX);
+        let want = (region - head.len()).min(step);
         let at = head.len() as u64;
         let more = retrying(|| channel.read_document(message.id, doc.id, at, want)).await?;
         if more.is_empty() {
