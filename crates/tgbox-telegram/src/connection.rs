@@ -14,7 +14,7 @@
 //! - exported authorization for files on other DCs (`auth.exportAuthorization` /
 //!   `auth.importAuthorization`, §3.8), which raw `upload.getFile` does not get from grammers.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -80,7 +80,8 @@ pub struct Connection {
     links: Vec<Mutex<Link>>,
     next: AtomicUsize,
     gates: Mutex<HashMap<&'static str, Instant>>,
-    authorized_dcs: tokio::sync::Mutex<HashSet<i32>>,
+    /// Imports done per DC: a request that failed before the latest import only retries.
+    imports: tokio::sync::Mutex<HashMap<i32, u64>>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -116,7 +117,7 @@ impl Connection {
             links,
             next: AtomicUsize::new(1),
             gates: Mutex::new(HashMap::new()),
-            authorized_dcs: tokio::sync::Mutex::new(HashSet::new()),
+            imports: tokio::sync::Mutex::new(HashMap::new()),
         })
     }
 
@@ -163,17 +164,28 @@ impl Connection {
             .session
             .home_dc_id()
             .map_err(|e| Failure::Other(e.to_string()))?;
+        let seen = if dc == home {
+            0
+        } else {
+            self.imports.lock().await.get(&dc).copied().unwrap_or(0)
+        };
         match self.send(lane, dc, req).await {
             Err(f) if dc != home && f.is_unauthorized() => {
-                self.authorize_dc(dc).await?;
+                self.authorize_dc(dc, seen).await?;
                 self.send(lane, dc, req).await
             }
             other => other,
         }
     }
 
-    async fn authorize_dc(&self, dc: i32) -> Result<(), Failure> {
-        let mut done = self.authorized_dcs.lock().await;
+    /// Imports the account's authorization into DC `dc`, unless another request did so
+    /// since `seen` (parallel reads all meet `AUTH_KEY_UNREGISTERED` at once).
+    async fn authorize_dc(&self, dc: i32, seen: u64) -> Result<(), Failure> {
+        let mut imports = self.imports.lock().await;
+        let count = imports.get(&dc).copied().unwrap_or(0);
+        if count != seen {
+            return Ok(());
+        }
         let home = self
             .session
             .home_dc_id()
@@ -194,7 +206,7 @@ impl Connection {
             },
         )
         .await?;
-        done.insert(dc);
+        imports.insert(dc, count + 1);
         tracing::debug!(dc, "imported the account's authorization");
         Ok(())
     }

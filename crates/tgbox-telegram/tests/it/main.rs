@@ -2,5 +2,6 @@
 
 mod conformance;
 mod server;
+mod faults;
 mod roundtrip;
 mod smoke;
