@@ -184,7 +184,7 @@ pub(crate) fn channel_error(f: Failure, method: &'static str) -> ChannelError {
         Failure::Rpc(r) => match r.code {
             420 => return ChannelError::flood_wait(f.flood_wait().unwrap_or_default()),
             401 => ErrorKind::Unauthorized,
-            c if c >= 500 || c < 0 => ErrorKind::ConnectionLost,
+            c if !(0..500).contains(&c) => ErrorKind::ConnectionLost,
             _ => rpc_kind(r),
         },
         Failure::Lost(_) => ErrorKind::ConnectionLost,

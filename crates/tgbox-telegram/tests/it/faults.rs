@@ -101,7 +101,8 @@ fn rand_suffix() -> u128 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn flood_waits_are_waited_out_not_fatal() {
     let s = setup().await;
-    s.server.inject("upload.saveBigFilePart", Fault::FloodWait(1));
+    s.server
+        .inject("upload.saveBigFilePart", Fault::FloodWait(1));
     s.server
         .inject("upload.saveBigFilePart", Fault::FloodPremiumWait(1));
     s.server.inject("upload.getFile", Fault::FloodWait(1));
@@ -119,10 +120,21 @@ async fn flood_waits_are_waited_out_not_fatal() {
     );
     assert_eq!(s.server.calls("messages.sendMedia"), 1);
     // The channel reports the wait to its caller with the time Telegram asked for.
-    s.server.inject("channels.getFullChannel", Fault::FloodWait(7));
+    s.server
+        .inject("channels.getFullChannel", Fault::FloodWait(7));
     let e = s.channel.header().await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::FloodWait);
     assert_eq!(e.retry_after(), Some(Duration::from_secs(7)));
+    // Telegram's internal errors are worth a retry; they say so.
+    s.server.inject(
+        "channels.getFullChannel",
+        Fault::Error(500, "INTERNAL_SERVER_ERROR".into()),
+    );
+    let e = s.channel.header().await.unwrap_err();
+    assert!(
+        e.is_retryable() && e.to_string().contains("INTERNAL_SERVER_ERROR"),
+        "{e}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -147,7 +159,10 @@ async fn dropped_connections_reconnect_and_reads_go_on() {
     s.server.inject("upload.getFile", Fault::DropBefore);
     s.server.inject("upload.getFile", Fault::DropAfter);
     assert_eq!(s.download(id).await, data);
-    assert!(s.server.connections(crate::server::HOME_DC) > before, "it reconnected");
+    assert!(
+        s.server.connections(crate::server::HOME_DC) > before,
+        "it reconnected"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -194,7 +209,10 @@ async fn silent_hangs_end_at_the_timeout_and_reads_retry() {
     s.server.inject("upload.getFile", Fault::Hang);
     let started = std::time::Instant::now();
     assert_eq!(s.download(id).await, data);
-    assert!(started.elapsed() >= TIMEOUT, "the hung request was waited for");
+    assert!(
+        started.elapsed() >= TIMEOUT,
+        "the hung request was waited for"
+    );
     // A hung change is reported, not repeated.
     s.server.inject("messages.editMessage", Fault::Hang);
     let e = s.channel.edit_caption(id as i32, "x").await.unwrap_err();

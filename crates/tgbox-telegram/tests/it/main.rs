@@ -1,7 +1,9 @@
 //! Integration tests of the Telegram backend against the loopback MTProto test server.
 
 mod conformance;
-mod server;
 mod faults;
+mod live;
+mod login;
 mod roundtrip;
+mod server;
 mod smoke;

@@ -117,10 +117,22 @@ async fn a_box_round_trip_through_the_wire() {
         .download(b.id, &out, Arc::new(NoProgress))
         .await
         .unwrap();
-    assert!(std::fs::read(&out).unwrap() == big, "the big file comes back whole");
-    for (off, len) in [(0u64, 10usize), (1_048_570, 20), (25 * 1024 * 1024, 333), (5_000_000, 1_000_000)] {
+    assert!(
+        std::fs::read(&out).unwrap() == big,
+        "the big file comes back whole"
+    );
+    for (off, len) in [
+        (0u64, 10usize),
+        (1_048_570, 20),
+        (25 * 1024 * 1024, 333),
+        (5_000_000, 1_000_000),
+    ] {
         let got = alice.read_range(b.id, off, len).await.unwrap();
-        assert_eq!(got, big[off as usize..off as usize + len], "range {off}+{len}");
+        assert_eq!(
+            got,
+            big[off as usize..off as usize + len],
+            "range {off}+{len}"
+        );
     }
 
     alice
@@ -150,5 +162,45 @@ async fn a_box_round_trip_through_the_wire() {
         bob.file(b.id).await.unwrap().info().dir.as_deref(),
         Some("/archive")
     );
-    assert_eq!(server.calls("messages.sendMedia"), 2, "nothing was posted twice");
+    assert_eq!(
+        server.calls("messages.sendMedia"),
+        2,
+        "nothing was posted twice"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn channels_are_found_by_username_and_the_log_keeps_48_hours() {
+    use tgbox::channel::EventFilter;
+    let server = TestServer::start().await;
+    let conn = connect(&server);
+    let made = TelegramChannel::create(conn.clone(), "TGBOX[01]: named", "")
+        .await
+        .unwrap();
+    made.set_about("salt").await.unwrap();
+    server.shared.world().set_username(made.id(), "named_box");
+    let found = TelegramChannel::find(conn.clone(), &ChannelAddress::parse("@named_box").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(found.id(), made.id());
+    let missing = TelegramChannel::find(
+        conn.clone(),
+        &ChannelAddress::parse("@nobody_here").unwrap(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(missing.kind(), tgbox::channel::ErrorKind::ChannelInvalid);
+    assert_eq!(
+        found.events(0, EventFilter::ALL, 100).await.unwrap().len(),
+        1
+    );
+    server.shared.world().age_log(49 * 3600);
+    assert!(
+        found
+            .events(0, EventFilter::ALL, 100)
+            .await
+            .unwrap()
+            .is_empty(),
+        "admin-log events older than 48 hours are gone"
+    );
 }

@@ -47,7 +47,8 @@ fn key_iv(key: &AuthKey, msg_key: &[u8; 16], x: usize) -> ([u8; 32], [u8; 32]) {
 
 /// Decrypts a client message (x = 0) and checks its msg_key.
 pub fn decrypt_from_client(key: &AuthKey, payload: &[u8]) -> Option<Vec<u8>> {
-    if payload.len() < 24 + 16 || (payload.len() - 24) % 16 != 0 || payload[..8] != key.id {
+    if payload.len() < 24 + 16 || !(payload.len() - 24).is_multiple_of(16) || payload[..8] != key.id
+    {
         return None;
     }
     let msg_key: [u8; 16] = payload[8..24].try_into().ok()?;

@@ -347,7 +347,7 @@ impl World {
         let first = up.parts[&0].len();
         for i in 0..parts - 1 {
             let n = up.parts[&i].len();
-            if n != first || n % 1024 != 0 || PART_MAX % n != 0 {
+            if n != first || n % 1024 != 0 || !PART_MAX.is_multiple_of(n) {
                 return Err(err(400, "FILE_PART_SIZE_INVALID"));
             }
         }
