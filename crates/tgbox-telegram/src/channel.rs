@@ -1140,6 +1140,7 @@ impl Channel for TelegramChannel {
                 .map_err(fail("channels.getAdminLog"))?;
             let mut lowest = None::<i64>;
             let mut fresh = 0;
+            let full_page = r.events.len() >= 100;
             for tl::enums::ChannelAdminLogEvent::Event(e) in r.events {
                 if (max_id != 0 && e.id >= max_id) || e.id <= after as i64 {
                     continue;
@@ -1151,7 +1152,7 @@ impl Channel for TelegramChannel {
                 }
             }
             match lowest {
-                Some(l) if fresh > 0 => max_id = l,
+                Some(l) if fresh > 0 && full_page => max_id = l,
                 _ => break,
             }
         }

@@ -235,3 +235,24 @@ async fn a_revoked_session_is_reported_and_kept() {
     let r = s.tgbox.sync_deep(&NoProgress).await;
     assert!(r.is_err());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_file_references_are_refreshed_from_the_message() {
+    let s = setup().await;
+    let (id, data) = s.upload("f", 100_000).await;
+    let m = s.channel.get_messages(&[id as i32]).await.unwrap()[0]
+        .clone()
+        .unwrap();
+    let doc = m.document.clone().unwrap();
+    let head = s.channel.read_document(m.id, doc.id, 0, 64).await.unwrap();
+    let lookups = s.server.calls("channels.getMessages");
+    s.server.shared.world().expire_file_references();
+    let again = s.channel.read_document(m.id, doc.id, 0, 64).await.unwrap();
+    assert_eq!(again, head);
+    assert_eq!(
+        s.server.calls("channels.getMessages"),
+        lookups + 1,
+        "the message was fetched once more for a fresh reference"
+    );
+    assert_eq!(s.download(id).await, data);
+}

@@ -165,6 +165,14 @@ impl World {
         }
     }
 
+    /// Gives every document a new file reference, as Telegram does from time to time: reads
+    /// with the old one get `FILE_REFERENCE_EXPIRED`.
+    pub fn expire_file_references(&mut self) {
+        for (id, d) in self.docs.iter_mut() {
+            d.file_reference = (id ^ 0x7E7E).to_le_bytes().to_vec();
+        }
+    }
+
     /// The number of messages, service ones included, in `channel`.
     pub fn message_count(&self, channel: i64) -> usize {
         self.channels.get(&channel).map_or(0, |c| c.msgs.len())
