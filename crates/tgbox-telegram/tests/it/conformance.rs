@@ -8,8 +8,8 @@ use tgbox::channel::Result;
 use tgbox::channel::conformance::ChannelFactory;
 use tgbox_telegram::TelegramChannel;
 
-use crate::server::TestServer;
 use crate::smoke::connect;
+use tgbox_testserver::TestServer;
 
 /// Starts a server per fresh channel and keeps it running until the factory is dropped.
 #[derive(Default)]

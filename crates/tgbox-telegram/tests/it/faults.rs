@@ -11,7 +11,7 @@ use tgbox_core::Attributes;
 use tgbox_core::keys::{DEFAULT_SCRYPT_SALT, ScryptParams};
 use tgbox_telegram::{ConnectOptions, Connection, TelegramChannel};
 
-use crate::server::{FILE_DC, Fault, TestServer};
+use tgbox_testserver::{FILE_DC, Fault, TestServer};
 
 const TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -155,12 +155,12 @@ async fn files_on_another_dc_are_followed_with_exported_authorization() {
 async fn dropped_connections_reconnect_and_reads_go_on() {
     let s = setup().await;
     let (id, data) = s.upload("f", 300_000).await;
-    let before = s.server.connections(crate::server::HOME_DC);
+    let before = s.server.connections(tgbox_testserver::HOME_DC);
     s.server.inject("upload.getFile", Fault::DropBefore);
     s.server.inject("upload.getFile", Fault::DropAfter);
     assert_eq!(s.download(id).await, data);
     assert!(
-        s.server.connections(crate::server::HOME_DC) > before,
+        s.server.connections(tgbox_testserver::HOME_DC) > before,
         "it reconnected"
     );
 }
@@ -196,7 +196,7 @@ async fn a_lost_post_answer_is_recovered_without_a_second_post() {
         "the message was found, not posted again"
     );
     assert_eq!(
-        crate::server::World::message_count(&s.server.shared.world(), s.channel.id()),
+        tgbox_testserver::World::message_count(&s.server.shared.world(), s.channel.id()),
         2,
         "the service message and one post"
     );

@@ -8,7 +8,7 @@ use tgbox::channel::{Channel, ErrorKind};
 use tgbox_telegram::login::{self, ApiCredentials, QrState, SignIn};
 use tgbox_telegram::{AccountSession, ConnectOptions, Connection, Error, TelegramChannel};
 
-use crate::server::{LOGIN_CODE, PHONE, TestServer, USER_ID};
+use tgbox_testserver::{LOGIN_CODE, PHONE, TestServer, USER_ID};
 
 fn api() -> ApiCredentials {
     ApiCredentials::new(1, "0123456789abcdef0123456789abcdef").unwrap()

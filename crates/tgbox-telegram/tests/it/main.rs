@@ -5,5 +5,4 @@ mod faults;
 mod live;
 mod login;
 mod roundtrip;
-mod server;
 mod smoke;

@@ -10,8 +10,8 @@ use tgbox_core::Attributes;
 use tgbox_core::keys::{DEFAULT_SCRYPT_SALT, ScryptParams};
 use tgbox_telegram::{ChannelAddress, TelegramChannel};
 
-use crate::server::TestServer;
 use crate::smoke::connect;
+use tgbox_testserver::TestServer;
 
 fn basekey() -> tgbox_core::BaseKey {
     let params = ScryptParams::new(DEFAULT_SCRYPT_SALT.to_vec(), 16384, 8, 1, 32).unwrap();

@@ -6,7 +6,7 @@ use std::time::Duration;
 use tgbox::channel::Channel;
 use tgbox_telegram::{ConnectOptions, Connection, TelegramChannel};
 
-use crate::server::TestServer;
+use tgbox_testserver::TestServer;
 
 pub fn connect(server: &TestServer) -> Arc<Connection> {
     let mut opts = ConnectOptions::new(1);

@@ -12,11 +12,14 @@ use sha2::{Digest, Sha256};
 /// A Telegram auth key with its id.
 #[derive(Clone)]
 pub struct AuthKey {
+    /// The 256 key bytes.
     pub data: [u8; 256],
+    /// SHA1(key)[12..20].
     pub id: [u8; 8],
 }
 
 impl AuthKey {
+    /// A key and its id.
     pub fn new(data: [u8; 256]) -> Self {
         let sha = Sha1::digest(data);
         let mut id = [0u8; 8];

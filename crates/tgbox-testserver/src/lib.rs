@@ -1,7 +1,15 @@
 //! A Telegram server on loopback for tests: MTProto 2.0 over TCP to an unmodified grammers
-//! client holding a pre-seeded auth key (grammers then skips the RSA handshake,
-//! notes/grammers.md §8), with the TL methods the backend uses kept in memory under
-//! Telegram's documented rules, and faults on demand. See README.md beside this file.
+//! client holding a pre-seeded auth key (grammers then skips the RSA handshake), with the TL
+//! methods the backend uses kept in memory under Telegram's documented rules, and faults on
+//! demand. Test support only: a dev-dependency, never part of a binary. See README.md.
+//!
+//! ```no_run
+//! # async fn demo() {
+//! let server = tgbox_testserver::TestServer::start().await;
+//! let session = server.session(); // signed in as the test account, pointing at the server
+//! server.inject("upload.getFile", tgbox_testserver::Fault::FloodWait(1));
+//! # }
+//! ```
 
 mod build;
 mod wire;
@@ -22,13 +30,15 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use wire::{AuthKey, Tl};
-pub use world::World;
+pub use world::{KeyInfo, World};
 
-/// The home DC of the test account, and the DC where "migrated" files live.
+/// The home DC of the test account.
 pub const HOME_DC: i32 = 2;
+/// The DC that "migrated" files live on.
 pub const FILE_DC: i32 = 4;
-/// The test account's user id and phone.
+/// The test account's user id.
 pub const USER_ID: i64 = 777_000_001;
+/// The test account's phone number.
 pub const PHONE: &str = "+99966 2 1234";
 /// The login code the server accepts.
 pub const LOGIN_CODE: &str = "12345";
@@ -80,9 +90,11 @@ pub struct Shared {
 }
 
 impl Shared {
+    /// The Telegram world (locked).
     pub fn world(&self) -> MutexGuard<'_, World> {
         self.world.lock().unwrap_or_else(|p| p.into_inner())
     }
+    /// Faults and counters (locked).
     pub fn control(&self) -> MutexGuard<'_, Control> {
         self.control.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -90,6 +102,7 @@ impl Shared {
 
 /// A running test server with two DCs.
 pub struct TestServer {
+    /// The state, for assertions and faults.
     pub shared: Arc<Shared>,
     addrs: HashMap<i32, SocketAddr>,
     tasks: Vec<JoinHandle<()>>,
@@ -162,11 +175,34 @@ impl TestServer {
 
     /// A session with a key the server knows but that is not signed in (for login tests).
     pub fn fresh_session(&self) -> AccountSession {
+        self.session_with(Some(self.fresh_key()))
+    }
+
+    fn fresh_key(&self) -> [u8; 256] {
         let key = test_key(9 + self.shared.world().keys.len() as u8);
         self.shared
             .world()
             .add_key(AuthKey::new(key), HOME_DC, None);
-        self.session_with(Some(key))
+        key
+    }
+
+    /// The signed-in session as a Telethon StringSession pointing at this server's home DC
+    /// (what a tgbox-cli LocalBox or a tgback backup carries).
+    pub fn string_session(&self) -> String {
+        self.telethon(self.user_key)
+    }
+
+    /// A StringSession whose key the server knows but that is not signed in.
+    pub fn fresh_string_session(&self) -> String {
+        let key = self.fresh_key();
+        self.telethon(key)
+    }
+
+    fn telethon(&self, key: [u8; 256]) -> String {
+        let a = self.addrs[&HOME_DC];
+        let s = tgbox_core::session::StringSession::new(HOME_DC as u8, a.ip(), a.port(), key)
+            .expect("a non-zero test key");
+        s.encode().to_string()
     }
 
     fn session_with(&self, home_key: Option<[u8; 256]>) -> AccountSession {

@@ -32,11 +32,17 @@ fn utf16(s: &str) -> usize {
     s.encode_utf16().count()
 }
 
+/// An auth key the server knows.
 pub struct KeyInfo {
+    /// The key.
     pub key: AuthKey,
+    /// The DC it was made for.
     pub dc: i32,
+    /// The user it is signed in as.
     pub user: Option<i64>,
+    /// Revoked (logged out or terminated).
     pub revoked: bool,
+    /// Unix seconds of creation.
     pub created: i32,
 }
 
@@ -77,8 +83,11 @@ struct Parts {
 
 /// Everything the server knows.
 pub struct World {
+    /// Auth keys by key id.
     pub keys: HashMap<[u8; 8], KeyInfo>,
+    /// Where each DC listens.
     pub dc_addrs: HashMap<i32, SocketAddr>,
+    /// Whether the test account has Premium.
     pub premium: bool,
     channels: BTreeMap<i64, Chan>,
     docs: HashMap<i64, Doc>,
@@ -91,7 +100,14 @@ pub struct World {
     counter: i64,
 }
 
+impl Default for World {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl World {
+    /// An empty world.
     pub fn new() -> Self {
         World {
             keys: HashMap::new(),
@@ -114,6 +130,7 @@ impl World {
         self.counter
     }
 
+    /// Registers an auth key for DC `dc`, signed in as `user`.
     pub fn add_key(&mut self, key: AuthKey, dc: i32, user: Option<i64>) {
         self.keys.insert(
             key.id,
@@ -127,10 +144,12 @@ impl World {
         );
     }
 
+    /// The key with this id.
     pub fn key(&self, id: [u8; 8]) -> Option<AuthKey> {
         self.keys.get(&id).map(|k| k.key.clone())
     }
 
+    /// Revokes a key: every request on it gets `AUTH_KEY_UNREGISTERED`.
     pub fn revoke(&mut self, id: [u8; 8]) {
         if let Some(k) = self.keys.get_mut(&id) {
             k.revoked = true;
