@@ -46,9 +46,12 @@ pub enum BoxCommand {
 pub struct MakeArgs {
     /// The box's name
     name: String,
-    /// Where to make the channel: local:DIR (telegram: is not in this build yet)
+    /// Where to make the channel: local:DIR, or telegram (a new private channel)
     #[arg(long, value_name = "ADDRESS")]
     channel: String,
+    /// The Telegram account for a telegram channel [default: the one in use]
+    #[arg(long, value_name = "NAME")]
+    account: Option<String>,
     #[command(flatten)]
     scrypt: ScryptArgs,
     /// Print the result as JSON
@@ -60,9 +63,12 @@ pub struct MakeArgs {
 pub struct OpenArgs {
     /// A name for the box on this machine
     name: String,
-    /// The box's channel: local:DIR
+    /// The box's channel: local:DIR, telegram:@name or telegram:ID
     #[arg(long, value_name = "ADDRESS")]
     channel: String,
+    /// The Telegram account for a telegram: channel [default: the one in use]
+    #[arg(long, value_name = "NAME")]
+    account: Option<String>,
     #[command(flatten)]
     scrypt: ScryptArgs,
     /// The ShareKey from the owner, for a box shared with you (after `tgbox share request --box`)
@@ -187,6 +193,14 @@ fn new_localbox(ctx: &Ctx, name: &str) -> Result<(String, std::path::PathBuf)> {
     Ok((rel, path))
 }
 
+fn reach_error() -> CliError {
+    CliError::Usage(
+        "a telegram channel needs a Telegram account: `tgbox account login NAME` first, or \
+         give --account NAME"
+            .into(),
+    )
+}
+
 /// Records a new box in the config and makes it the one in use.
 fn remember(ctx: &Ctx, name: &str, entry: BoxEntry) -> Result<()> {
     ctx.home.update(|c| {
@@ -211,16 +225,27 @@ async fn make(ctx: &Ctx, a: MakeArgs) -> Result<()> {
     let (rel, localbox) = new_localbox(ctx, &a.name)?;
     let basekey = crate::phrase::derive(phrase, params.clone(), ctx.quiet()).await?;
     let title = format!("{BOX_TITLE_PREFIX}{}", a.name);
-    let channel: Arc<dyn tgbox::channel::Channel> =
-        Arc::from(address.create(&title, "", false).await?);
+    let account = address
+        .is_telegram()
+        .then(|| ctx.account_for(a.account.as_deref()).map(str::to_owned))
+        .flatten();
+    let reach = ctx.reach(account.as_deref());
+    let session = match &account {
+        Some(name) => ctx.accounts.session_info(name)?,
+        None if address.is_telegram() => {
+            return Err(reach_error().into());
+        }
+        None => SessionInfo::offline()?,
+    };
+    let (channel, address) = address.create(&title, "", false, &reach).await?;
     let made = TgBox::make(
-        channel,
+        Arc::from(channel),
         MakeBox {
             localbox: &localbox,
             basekey: &basekey,
             box_salt: None,
             photo: None,
-            session: SessionInfo::offline()?,
+            session,
         },
     )
     .await;
@@ -228,7 +253,7 @@ async fn make(ctx: &Ctx, a: MakeArgs) -> Result<()> {
         Ok(t) => t,
         Err(e) => {
             // The channel is ours and empty: do not leave it behind.
-            let _ = address.destroy();
+            let _ = address.destroy(&reach).await;
             return Err(e.into());
         }
     };
@@ -236,6 +261,7 @@ async fn make(ctx: &Ctx, a: MakeArgs) -> Result<()> {
     let entry = BoxEntry {
         channel: address.to_string(),
         localbox: rel,
+        account,
     };
     remember(ctx, &a.name, entry)?;
     ctx.keys.store(&a.name, &basekey)?;
@@ -273,12 +299,21 @@ async fn open(ctx: &Ctx, a: OpenArgs) -> Result<()> {
         .transpose()?;
     let address = Address::parse(&a.channel)?.absolute()?;
     let params = a.scrypt.params()?;
-    let channel: Arc<dyn tgbox::channel::Channel> = Arc::from(address.open().await?);
+    let account = address
+        .is_telegram()
+        .then(|| ctx.account_for(a.account.as_deref()).map(str::to_owned))
+        .flatten();
+    let session = match &account {
+        Some(name) => ctx.accounts.session_info(name)?,
+        None if address.is_telegram() => return Err(reach_error().into()),
+        None => SessionInfo::offline()?,
+    };
+    let reach = ctx.reach(account.as_deref());
+    let channel: Arc<dyn tgbox::channel::Channel> = Arc::from(address.open(&reach).await?);
     let phrase = crate::phrase::obtain(ctx.global.phrase_file.as_deref(), &a.name)?;
     let (rel, localbox) = new_localbox(ctx, &a.name)?;
     let basekey = crate::phrase::derive(phrase, params.clone(), ctx.quiet()).await?;
     let bar = Bar::new(ctx.quiet(), "reading the channel", Unit::Items);
-    let session = SessionInfo::offline()?;
     let tgbox = match &share {
         None => TgBox::clone_from(channel, &localbox, &basekey, session, &bar).await?,
         Some(k) => TgBox::clone_shared(channel, &localbox, &basekey, k, session, &bar).await?,
@@ -292,6 +327,7 @@ async fn open(ctx: &Ctx, a: OpenArgs) -> Result<()> {
         BoxEntry {
             channel: address.to_string(),
             localbox: rel,
+            account,
         },
     )?;
     ctx.keys.store(&a.name, &basekey)?;
@@ -497,8 +533,9 @@ async fn delete(ctx: &Ctx, a: DeleteArgs) -> Result<()> {
             &opened.name,
         )?;
     }
+    let account = opened.entry.account.clone();
     drop(opened);
-    address.destroy()?;
+    address.destroy(&ctx.reach(account.as_deref())).await?;
     close(ctx, &a.name)?;
     out::line(format!("deleted box {} and its channel {address}", a.name))
 }

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use tgbox::TgBox;
 use tgbox::localbox::LocalBox;
 
-use crate::address::Address;
+use crate::accounts::Accounts;
+use crate::address::{Address, Reach};
 use crate::failure::CliError;
 use crate::home::{BoxEntry, Config, Home};
 use crate::keycache::KeyCache;
@@ -44,6 +45,8 @@ pub struct Ctx {
     pub keys: KeyCache,
     /// The global options.
     pub global: Global,
+    /// The Telegram accounts and the connections this command made.
+    pub accounts: Accounts,
 }
 
 /// A box opened for a command.
@@ -63,12 +66,27 @@ impl Ctx {
         let config = home.config()?;
         let keys = KeyCache::new(&home, config.idle_timeout_secs)?;
         keys.purge_expired()?;
+        let accounts = Accounts::new(&home);
         Ok(Ctx {
             home,
             config,
             keys,
             global,
+            accounts,
         })
+    }
+
+    /// The account that reaches a `telegram:` channel: the one given, else the one in use.
+    pub fn account_for<'a>(&'a self, given: Option<&'a str>) -> Option<&'a str> {
+        given.or(self.config.current_account.as_deref())
+    }
+
+    /// How `address` is reached with account `given` (or the one in use).
+    pub fn reach<'a>(&'a self, given: Option<&'a str>) -> Reach<'a> {
+        Reach {
+            accounts: &self.accounts,
+            account: self.account_for(given),
+        }
     }
 
     /// Whether progress and notes are silenced.
@@ -107,7 +125,8 @@ impl Ctx {
             .into());
         }
         tracing::debug!(box = %name, channel = %address, "opening");
-        let channel: Arc<dyn tgbox::channel::Channel> = Arc::from(address.open().await?);
+        let reach = self.reach(entry.account.as_deref());
+        let channel: Arc<dyn tgbox::channel::Channel> = Arc::from(address.open(&reach).await?);
         if let Some(key) = self.keys.load(&name)? {
             tracing::debug!(box = %name, "key cache hit");
             match TgBox::open(channel.clone(), &localbox, &key).await {

@@ -107,6 +107,9 @@ pub fn classify(err: &anyhow::Error) -> (Exit, Option<&'static str>) {
         if let Some(e) = cause.downcast_ref::<ChannelError>() {
             return channel(e);
         }
+        if let Some(e) = cause.downcast_ref::<tgbox_telegram::Error>() {
+            return telegram(e);
+        }
         if cause.downcast_ref::<std::io::Error>().is_some() {
             return (Exit::LocalIo, None);
         }
@@ -189,9 +192,26 @@ fn core(e: &tgbox_core::Error) -> Exit {
     }
 }
 
+const SIGN_IN_AGAIN: &str =
+    "the Telegram session was revoked or signed out: `tgbox account login NAME` again";
+
+fn telegram(e: &tgbox_telegram::Error) -> (Exit, Option<&'static str>) {
+    use tgbox_telegram::Error as E;
+    match e {
+        E::InvalidCode | E::CodeExpired | E::InvalidPassword => (Exit::Access, None),
+        E::Unauthorized(_) => (Exit::Access, Some(SIGN_IN_AGAIN)),
+        E::InvalidPhone | E::Login(_) => (Exit::Usage, None),
+        E::SignUpRequired => (Exit::NotFound, None),
+        E::Session(_) => (Exit::Integrity, None),
+        E::Channel(c) => channel(c),
+        _ => (Exit::Channel, None),
+    }
+}
+
 fn channel(e: &ChannelError) -> (Exit, Option<&'static str>) {
     use tgbox::channel::ErrorKind as K;
     match e.kind() {
+        K::Unauthorized => (Exit::Access, Some(SIGN_IN_AGAIN)),
         K::DirNotEmpty => (
             Exit::Conflict,
             Some("a new local: channel needs an empty or missing directory"),

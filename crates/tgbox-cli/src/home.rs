@@ -35,6 +35,15 @@ pub struct Config {
     /// The boxes, by name.
     #[serde(default)]
     pub boxes: BTreeMap<String, BoxEntry>,
+    /// The Telegram account `telegram:` boxes use when none is named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_account: Option<String>,
+    /// The default api_id for new Telegram accounts (my.telegram.org).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_id: Option<i32>,
+    /// The default api_hash for new Telegram accounts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_hash: Option<String>,
 }
 
 fn default_idle() -> u64 {
@@ -52,6 +61,9 @@ impl Default for Config {
             idle_timeout_secs: DEFAULT_IDLE_TIMEOUT_SECS,
             jobs: DEFAULT_JOBS,
             boxes: BTreeMap::new(),
+            current_account: None,
+            api_id: None,
+            api_hash: None,
         }
     }
 }
@@ -64,6 +76,9 @@ pub struct BoxEntry {
     pub channel: String,
     /// Its LocalBox, relative to the home.
     pub localbox: String,
+    /// The Telegram account that reaches its channel (`telegram:` boxes only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
 }
 
 /// The home directory.
@@ -271,6 +286,7 @@ mod tests {
                 BoxEntry {
                     channel: "local:/x".into(),
                     localbox: "boxes/a.tgbox".into(),
+                    account: None,
                 },
             );
             Ok(())

@@ -4,6 +4,8 @@
 //! (home, config, unlocked keys) is in `context`, and every error leaves through `failure` as
 //! one line and an exit code that names its kind.
 
+mod account;
+mod accounts;
 mod address;
 mod backup;
 mod boxes;
@@ -60,6 +62,9 @@ enum Command {
     /// Share files, directories and boxes, and accept what is shared with you
     #[command(subcommand)]
     Share(share::ShareCommand),
+    /// Telegram accounts: login, list, use, logout, sessions
+    #[command(subcommand)]
+    Account(account::AccountCommand),
     /// Encrypted backups of a Telegram session, opened with a phrase alone (TGBACK-X)
     #[command(subcommand)]
     Backup(backup::BackupCommand),
@@ -107,12 +112,26 @@ async fn dispatch(global: Global, command: Command) -> anyhow::Result<()> {
         Command::Raw(cmd) => std::thread::spawn(move || raw::run(cmd))
             .join()
             .map_err(|_| anyhow::anyhow!("the raw command's thread failed"))?,
-        Command::Box(cmd) => boxes::run(&Ctx::new(global)?, cmd).await,
-        Command::File(cmd) => file::run(&Ctx::new(global)?, cmd).await,
-        Command::Dir(cmd) => dir::run(&Ctx::new(global)?, cmd).await,
-        Command::Share(cmd) => share::run(&Ctx::new(global)?, cmd).await,
-        Command::Backup(cmd) => backup::run(&Ctx::new(global)?, cmd).await,
+        Command::Box(cmd) => with_ctx(global, |ctx| boxes::run(ctx, cmd)).await,
+        Command::File(cmd) => with_ctx(global, |ctx| file::run(ctx, cmd)).await,
+        Command::Dir(cmd) => with_ctx(global, |ctx| dir::run(ctx, cmd)).await,
+        Command::Share(cmd) => with_ctx(global, |ctx| share::run(ctx, cmd)).await,
+        Command::Account(cmd) => with_ctx(global, |ctx| account::run(ctx, cmd)).await,
+        Command::Backup(cmd) => with_ctx(global, |ctx| backup::run(ctx, cmd)).await,
     }
+}
+
+/// Runs a command with the home's state, then writes back what Telegram sessions learnt
+/// (keys for other DCs, a new home DC), also when the command failed.
+async fn with_ctx<'c, F, Fut>(global: Global, f: F) -> anyhow::Result<()>
+where
+    F: FnOnce(&'c Ctx) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>> + 'c,
+{
+    let ctx: &'c Ctx = Box::leak(Box::new(Ctx::new(global)?));
+    let result = f(ctx).await;
+    let saved = ctx.accounts.persist();
+    result.and(saved)
 }
 
 fn main() -> ExitCode {

@@ -38,6 +38,9 @@ pub struct RequestArgs {
     /// The shared box's channel, with --box
     #[arg(long, value_name = "ADDRESS")]
     channel: Option<String>,
+    /// The Telegram account for a telegram: channel [default: the one in use]
+    #[arg(long, value_name = "NAME")]
+    account: Option<String>,
     #[command(flatten)]
     scrypt: ScryptArgs,
     /// Print {request_key} as JSON
@@ -108,7 +111,8 @@ async fn request(ctx: &Ctx, a: RequestArgs) -> Result<()> {
     } else {
         let text = a.channel.as_deref().unwrap_or_default();
         let address = Address::parse(text)?.absolute()?;
-        let channel: Arc<dyn tgbox::channel::Channel> = Arc::from(address.open().await?);
+        let reach = ctx.reach(a.account.as_deref());
+        let channel: Arc<dyn tgbox::channel::Channel> = Arc::from(address.open(&reach).await?);
         // The receiver's own phrase: the one they will open the shared box with.
         let phrase = crate::phrase::obtain(ctx.global.phrase_file.as_deref(), "to be shared")?;
         let basekey = crate::phrase::derive(phrase, a.scrypt.params()?, ctx.quiet()).await?;

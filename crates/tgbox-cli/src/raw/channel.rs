@@ -4,6 +4,7 @@
 //! prints one JSON object; records and events have the shape of spec/local-channel.md §4–5.
 
 use crate::address::Address;
+use crate::failure::CliError;
 use crate::output::PendingFile;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
@@ -174,23 +175,23 @@ async fn dispatch(cmd: ChannelCommand) -> Result<Value> {
     match cmd {
         ChannelCommand::Create(a) => {
             let ch = Address::parse(&a.address)?
-                .create(&a.title, &a.about, a.premium)
+                .create_local(&a.title, &a.about, a.premium)
                 .await?;
             header_json(ch.as_ref()).await
         }
         ChannelCommand::Show(a) => show(&a).await,
         ChannelCommand::Post(a) => {
-            let ch = Address::parse(&a.address)?.open().await?;
+            let ch = Address::parse(&a.address)?.open_local().await?;
             let upload = open_upload(&a.file, &a.document).await?;
             Ok(message_json(&ch.post_document(upload, &a.caption).await?))
         }
         ChannelCommand::Read(a) => read(&a).await,
         ChannelCommand::Caption(a) => {
-            let ch = Address::parse(&a.address)?.open().await?;
+            let ch = Address::parse(&a.address)?.open_local().await?;
             Ok(message_json(&ch.edit_caption(a.id, &a.caption).await?))
         }
         ChannelCommand::Replace(a) => {
-            let ch = Address::parse(&a.address)?.open().await?;
+            let ch = Address::parse(&a.address)?.open_local().await?;
             let upload = open_upload(&a.file, &a.document).await?;
             Ok(message_json(
                 &ch.replace_document(a.id, upload, a.caption.as_deref())
@@ -198,7 +199,7 @@ async fn dispatch(cmd: ChannelCommand) -> Result<Value> {
             ))
         }
         ChannelCommand::Delete(a) => {
-            let ch = Address::parse(&a.address)?.open().await?;
+            let ch = Address::parse(&a.address)?.open_local().await?;
             Ok(json!({ "deleted": ch.delete_messages(&a.ids).await? }))
         }
         ChannelCommand::SetHeader(a) => set_header(&a).await,
@@ -210,6 +211,10 @@ async fn dispatch(cmd: ChannelCommand) -> Result<Value> {
                     .await?;
                 Ok(json!({ "documents": report.documents, "tmp": report.tmp }))
             }
+            _ => Err(CliError::Usage(
+                "the raw tools work offline, on local:DIR channels only".into(),
+            )
+            .into()),
         },
     }
 }
@@ -249,7 +254,7 @@ fn box_file_name(path: &PathBuf) -> Result<String> {
 }
 
 async fn read(a: &ReadArgs) -> Result<Value> {
-    let ch = Address::parse(&a.address)?.open().await?;
+    let ch = Address::parse(&a.address)?.open_local().await?;
     let Some(msg) = ch.get_messages(&[a.id]).await?.pop().flatten() else {
         bail!("there is no message {}", a.id);
     };
@@ -275,7 +280,7 @@ async fn read(a: &ReadArgs) -> Result<Value> {
 }
 
 async fn show(a: &ShowArgs) -> Result<Value> {
-    let ch = Address::parse(&a.address)?.open().await?;
+    let ch = Address::parse(&a.address)?.open_local().await?;
     let messages = paging::all_messages(ch.as_ref()).await?;
     let mut report = json!({
         "channel": header_json(ch.as_ref()).await?,
@@ -292,7 +297,7 @@ async fn set_header(a: &SetHeaderArgs) -> Result<Value> {
     if a.title.is_none() && a.about.is_none() && a.photo.is_none() {
         bail!("nothing to set: give --title, --about or --photo");
     }
-    let ch = Address::parse(&a.address)?.open().await?;
+    let ch = Address::parse(&a.address)?.open_local().await?;
     if let Some(t) = &a.title {
         ch.set_title(t).await?;
     }

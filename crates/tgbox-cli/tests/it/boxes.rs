@@ -292,7 +292,7 @@ fn bad_input_is_one_line_and_changes_nothing() {
         u.run(&["box", "make", "x", "--channel", "telegram"])
             .args(CHEAP),
         2,
-        "not available in this build",
+        "tgbox account login",
     );
     u.fails(
         &mut u.run(&[

@@ -65,6 +65,8 @@ impl User {
             .env_remove("TGBOX_PHRASE_FILE")
             .env_remove("TGBOX_BOX")
             .env_remove("RUST_LOG")
+            .env_remove("TGBOX_API_ID")
+            .env_remove("TGBOX_API_HASH")
             .current_dir(self.home.parent().unwrap());
         c
     }

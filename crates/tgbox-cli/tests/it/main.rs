@@ -9,3 +9,4 @@ mod harness;
 mod raw_channel;
 mod robustness;
 mod sharing;
+mod telegram;

@@ -135,7 +135,10 @@ fn errors_are_one_line_and_leave_no_output() {
     let chan = addr(&tmp.path().join("chan"));
     fails_with(&["raw", "channel", "show", &chan], "CHANNEL_INVALID");
     fails_with(&["raw", "channel", "show", "memory:"], "memory:");
-    fails_with(&["raw", "channel", "show", "telegram:123"], "telegram:");
+    fails_with(
+        &["raw", "channel", "show", "telegram:123"],
+        "local:DIR channels only",
+    );
     fails_with(&["raw", "channel", "show", "/some/dir"], "local:DIR");
     fails_with(
         &["raw", "channel", "create", &chan, "--title", " "],

@@ -1,0 +1,287 @@
+//! `tgbox account` and `telegram:` boxes, against the loopback Telegram test server.
+
+use crate::harness::{CHEAP, World, json_of};
+use tgbox_testserver::{LOGIN_CODE, PHONE, TestServer, USER_ID};
+
+const API_HASH: &str = "0123456789abcdef0123456789abcdef";
+
+/// The server runs on its own runtime while the test drives the binary.
+struct Tg {
+    _rt: tokio::runtime::Runtime,
+    server: TestServer,
+}
+
+fn start() -> Tg {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = rt.block_on(TestServer::start());
+    Tg { _rt: rt, server }
+}
+
+#[test]
+fn phone_login_in_two_steps_then_a_box_on_telegram_end_to_end() {
+    let tg = start();
+    let w = World::new();
+    let alice = w.user("alice", "alice phrase");
+    let seed = w.file("seed.session", tg.server.fresh_string_session().as_bytes());
+    let seed = seed.to_str().unwrap();
+
+    let out = alice
+        .bare()
+        .args([
+            "account",
+            "login",
+            "alice",
+            "--api-id",
+            "1",
+            "--api-hash",
+            API_HASH,
+        ])
+        .args(["--phone", PHONE, "--seed-session-file", seed])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("--code CODE"));
+    let list = json_of(alice.bare().args(["account", "list", "--json"]));
+    assert_eq!(list[0]["state"], "waiting for the code");
+
+    alice.fails(
+        alice
+            .bare()
+            .args(["account", "login", "alice", "--code", "00000"]),
+        4,
+        "the login code is wrong",
+    );
+    let done = json_of(
+        alice
+            .bare()
+            .args(["account", "login", "alice", "--code", LOGIN_CODE, "--json"]),
+    );
+    assert_eq!(done["user_id"], USER_ID);
+    assert_eq!(done["current"], true);
+    let list = json_of(alice.bare().args(["account", "list", "--json"]));
+    assert_eq!(list[0]["state"], "signed in");
+    assert_eq!(list[0]["current"], true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let f = alice.home.join("accounts/alice.toml");
+        assert_eq!(
+            std::fs::metadata(&f).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        let text = std::fs::read_to_string(&f).unwrap();
+        assert!(!text.contains("pending"), "the finished login is not kept");
+    }
+
+    // A box on Telegram: make, upload, list, download, deep sync.
+    let made = json_of(
+        alice
+            .run(&["box", "make", "tg", "--channel", "telegram", "--json"])
+            .args(CHEAP),
+    );
+    let address = made["channel"].as_str().unwrap().to_owned();
+    assert!(address.starts_with("telegram:"), "{made}");
+    let data: Vec<u8> = (0..1_500_000u32).map(|i| (i % 253) as u8).collect();
+    let src = w.file("in/photo.raw", &data);
+    alice
+        .run(&["file", "upload", src.to_str().unwrap(), "--to", "/pics"])
+        .assert()
+        .success();
+    let ids = alice.ids();
+    assert_eq!(ids.len(), 1);
+    let out_dir = w.path("out");
+    alice
+        .run(&[
+            "file",
+            "download",
+            &ids[0].to_string(),
+            "--out",
+            out_dir.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    let got = walk_one(&out_dir);
+    assert!(
+        std::fs::read(got).unwrap() == data,
+        "the download is the upload"
+    );
+    alice.run(&["box", "sync", "--deep"]).assert().success();
+
+    // Another device of the same person opens the box by its channel.
+    let phone2 = w.user("phone2", "alice phrase");
+    let session = w.file("alice.session", tg.server.string_session().as_bytes());
+    phone2
+        .bare()
+        .args([
+            "account",
+            "login",
+            "main",
+            "--api-id",
+            "1",
+            "--api-hash",
+            API_HASH,
+        ])
+        .args(["--session-file", session.to_str().unwrap()])
+        .assert()
+        .success();
+    let opened = json_of(
+        phone2
+            .run(&["box", "open", "tg2", "--channel", &address, "--json"])
+            .args(CHEAP),
+    );
+    assert_eq!(opened["files"], 1);
+
+    let sessions = json_of(alice.bare().args(["account", "sessions", "--json"]));
+    assert_eq!(
+        sessions
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["current"] == true)
+            .count(),
+        1
+    );
+
+    alice
+        .run(&["box", "delete", "tg", "--yes"])
+        .assert()
+        .success();
+    phone2.fails(
+        &mut phone2.run(&["box", "sync", "--deep"]),
+        5,
+        "CHANNEL_INVALID",
+    );
+    alice
+        .bare()
+        .args(["account", "logout", "alice", "--yes"])
+        .assert()
+        .success();
+    assert!(
+        json_of(alice.bare().args(["account", "list", "--json"]))
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}
+
+fn walk_one(dir: &std::path::Path) -> std::path::PathBuf {
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                return p;
+            }
+        }
+    }
+    panic!("nothing downloaded under {}", dir.display())
+}
+
+#[test]
+fn a_revoked_session_is_reported_with_what_to_do() {
+    let tg = start();
+    let w = World::new();
+    let bob = w.user("bob", "bob phrase");
+    let session = w.file("bob.session", tg.server.string_session().as_bytes());
+    bob.bare()
+        .args([
+            "account",
+            "login",
+            "bob",
+            "--api-id",
+            "1",
+            "--api-hash",
+            API_HASH,
+        ])
+        .args(["--session-file", session.to_str().unwrap()])
+        .assert()
+        .success();
+    bob.run(&["box", "make", "b", "--channel", "telegram"])
+        .args(CHEAP)
+        .assert()
+        .success();
+    tg.server.revoke_user_key();
+    let err = bob.fails(
+        &mut bob.run(&["box", "sync", "--deep"]),
+        4,
+        "AUTH_KEY_UNREGISTERED",
+    );
+    assert!(err.contains("tgbox account login"), "{err}");
+    let again = bob.fails(
+        bob.bare()
+            .args([
+                "account",
+                "login",
+                "bob2",
+                "--api-id",
+                "1",
+                "--api-hash",
+                API_HASH,
+            ])
+            .args(["--session-file", session.to_str().unwrap()]),
+        2,
+        "not signed in",
+    );
+    assert!(!again.contains(API_HASH));
+}
+
+#[test]
+fn telegram_needs_credentials_and_an_account() {
+    let w = World::new();
+    let u = w.user("u", "p");
+    u.fails(
+        u.bare()
+            .args(["account", "login", "x", "--phone", "+1 555 0100"]),
+        2,
+        "my.telegram.org",
+    );
+    u.fails(
+        u.bare()
+            .args([
+                "account",
+                "login",
+                "x",
+                "--api-id",
+                "1",
+                "--api-hash",
+                "short",
+            ])
+            .args(["--phone", "+1 555 0100"]),
+        2,
+        "32 hexadecimal digits",
+    );
+    u.fails(
+        u.run(&["box", "make", "b", "--channel", "telegram"])
+            .args(CHEAP),
+        2,
+        "tgbox account login",
+    );
+    u.fails(
+        u.run(&["box", "open", "b", "--channel", "telegram:@x"])
+            .args(CHEAP),
+        2,
+        "telegram:@name or telegram:ID",
+    );
+    u.fails(
+        u.bare().args(["account", "use", "nobody"]),
+        3,
+        "no account named",
+    );
+    u.fails(
+        u.bare()
+            .args(["account", "login", "x", "--code", "12345"])
+            .args(["--api-id", "1", "--api-hash", API_HASH]),
+        2,
+        "start with --phone",
+    );
+}
