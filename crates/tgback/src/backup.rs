@@ -174,3 +174,55 @@ pub fn message(capsule: &str) -> Result<String> {
 pub fn strip_markers(text: &str) -> String {
     text.replace(MARKER, "")
 }
+
+/// The title of a backup channel: `TgbX (` + C `ctime` + `)`, e.g. `TgbX (Sun Jan  5 09:03:07
+/// 2025)` with the day padded by a space (spec §9.1). The time is UTC: a title is public, and
+/// a local time would tell the owner's time zone.
+pub fn channel_title(unix_secs: i64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let days = unix_secs.div_euclid(86_400);
+    let secs = unix_secs.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "TgbX ({} {} {:>2} {:02}:{:02}:{:02} {})",
+        DAYS[days.rem_euclid(7) as usize],
+        MONTHS[(month - 1) as usize],
+        day,
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60,
+        year
+    )
+}
+
+#[cfg(test)]
+mod title_tests {
+    #[test]
+    fn titles_are_ctime_with_a_space_padded_day() {
+        assert_eq!(
+            super::channel_title(1_736_067_787),
+            "TgbX (Sun Jan  5 09:03:07 2025)"
+        );
+        assert_eq!(
+            super::channel_title(1_737_203_696),
+            "TgbX (Sat Jan 18 12:34:56 2025)"
+        );
+        assert_eq!(super::channel_title(0), "TgbX (Thu Jan  1 00:00:00 1970)");
+        assert_eq!(
+            super::channel_title(951_782_400),
+            "TgbX (Tue Feb 29 00:00:00 2000)"
+        );
+    }
+}

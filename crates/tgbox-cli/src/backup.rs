@@ -2,10 +2,10 @@
 //! (TGBACK-X 1.1, spec/tgback-x.md), kept in a file or read from the public channel named by
 //! the phrase's KeyID.
 //!
-//! `make` and `open` work with `--provider file:PATH`; `open` also reads `--provider
-//! telegram` anonymously from the channel's public page. Storing in, checking, refreshing and
-//! destroying a Telegram channel need a logged-in Telegram client, which this build does not
-//! have: those commands say so.
+//! `--provider file:PATH` keeps the sealed backup in a file; `--provider telegram` posts it to
+//! the public channel named by the KeyID, through the session being backed up, and reads it
+//! back anonymously from the channel's public page. `check`, `refresh` and `destroy` use the
+//! backed-up session itself; `open --account NAME` restores it as a tgbox account.
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
@@ -17,10 +17,16 @@ use tgback::{Backup, BackupKey, KeyParams};
 use tgbox_core::OsEntropy;
 use zeroize::Zeroizing;
 
+use crate::accounts::Accounts;
 use crate::context::Ctx;
 use crate::failure::CliError;
 use crate::out;
 use crate::scrypt_args::ScryptCost;
+use std::sync::Arc;
+use tgbox_core::session::StringSession;
+use tgbox_telegram::backup_channel;
+use tgbox_telegram::login::{self, ApiCredentials};
+use tgbox_telegram::{AccountSession, Connection};
 
 #[derive(Debug, Subcommand)]
 pub enum BackupCommand {
@@ -28,12 +34,12 @@ pub enum BackupCommand {
     Make(MakeArgs),
     /// Open a backup with its phrase
     Open(OpenArgs),
-    /// Is the backed-up session still alive? (needs the Telegram backend)
-    Check(KeyedArgs),
-    /// Replace the backup with a new session and log the old one out (needs the Telegram backend)
-    Refresh(KeyedArgs),
-    /// Log the backed-up session out and delete the backup (needs the Telegram backend)
-    Destroy(KeyedArgs),
+    /// Is the backed-up session still signed in?
+    Check(CheckArgs),
+    /// Back up an account's session instead and sign the old backed-up session out
+    Refresh(RefreshArgs),
+    /// Sign the backed-up session out (verified) and delete the backup
+    Destroy(DestroyArgs),
     /// Print the sealed backup (no secret in the clear) as text or a QR code, to keep offline
     Export(ExportArgs),
 }
@@ -135,19 +141,51 @@ pub struct OpenArgs {
     #[command(flatten)]
     key: KeyArgs,
     /// Print the session (a Telethon StringSession) with its API id and hash
-    #[arg(long)]
+    #[arg(long, conflicts_with = "account")]
     print_session: bool,
+    /// Restore the session as this tgbox account
+    #[arg(long, value_name = "NAME")]
+    account: Option<String>,
     /// Print {key_id, session, api_id, api_hash, created_at, version} as JSON
     #[arg(long)]
     json: bool,
 }
 
 #[derive(Debug, Args)]
-pub struct KeyedArgs {
+pub struct CheckArgs {
     #[command(flatten)]
     provider: ProviderArgs,
     #[command(flatten)]
     key: KeyArgs,
+    /// Print {key_id, alive, user_id} as JSON
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RefreshArgs {
+    #[command(flatten)]
+    provider: ProviderArgs,
+    #[command(flatten)]
+    key: KeyArgs,
+    /// The tgbox account whose session is backed up from now on
+    #[arg(long, value_name = "NAME")]
+    account: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DestroyArgs {
+    #[command(flatten)]
+    provider: ProviderArgs,
+    #[command(flatten)]
+    key: KeyArgs,
+    /// Another signed-in account of the same user: the backed-up session is signed out first
+    /// and the backup channel deleted through this one
+    #[arg(long, value_name = "NAME")]
+    account: Option<String>,
+    /// Do not ask for confirmation
+    #[arg(long, short)]
+    yes: bool,
 }
 
 #[derive(Debug, Args)]
@@ -168,14 +206,9 @@ pub async fn run(ctx: &Ctx, cmd: BackupCommand) -> Result<()> {
     match cmd {
         BackupCommand::Make(a) => make(ctx, a).await,
         BackupCommand::Open(a) => open(ctx, a).await,
-        BackupCommand::Check(_) | BackupCommand::Refresh(_) | BackupCommand::Destroy(_) => {
-            Err(tgback::Error::Unsupported(
-                "checking, refreshing and destroying a backup use its session on Telegram, and \
-                 this build has no Telegram backend yet"
-                    .into(),
-            )
-            .into())
-        }
+        BackupCommand::Check(a) => check(ctx, a).await,
+        BackupCommand::Refresh(a) => refresh(ctx, a).await,
+        BackupCommand::Destroy(a) => destroy(ctx, a).await,
         BackupCommand::Export(a) => export(ctx, a).await,
     }
 }
@@ -198,21 +231,73 @@ fn typed_phrase(ctx: &Ctx) -> Result<Zeroizing<String>> {
     Ok(Zeroizing::new(text.to_owned()))
 }
 
-async fn make(ctx: &Ctx, a: MakeArgs) -> Result<()> {
-    if a.account.is_some() {
-        return Err(tgback::Error::Unsupported(
-            "backing up a tgbox account needs the Telegram backend, which this build does not \
-             have; give --session-string S --api-id N --api-hash H"
-                .into(),
-        )
-        .into());
+/// The backup of account `name`'s session, and a connection with that session.
+fn account_backup(ctx: &Ctx, name: &str) -> Result<(Backup, Arc<Connection>)> {
+    let info = ctx.accounts.session_info(name)?;
+    let file = ctx.accounts.read(name)?;
+    let backup = Backup::new(&info.session, info.api_id, &file.api_hash)?;
+    Ok((backup, ctx.accounts.connection(name)?))
+}
+
+/// A connection with a backed-up session (its own API credentials, spec §6).
+fn backup_connection(backup: &Backup) -> Result<Arc<Connection>> {
+    let session = StringSession::parse(backup.session.as_str())?;
+    let api_id = i32::try_from(backup.api_id)
+        .map_err(|_| CliError::Integrity(format!("api id {} is out of range", backup.api_id)))?;
+    Ok(Accounts::connect(
+        AccountSession::from_string_session(&session),
+        api_id,
+    ))
+}
+
+/// Keeps `message` at the provider: a file, or a post in the KeyID's public channel made
+/// through `conn` (the session being backed up).
+async fn store(
+    provider: &ProviderArgs,
+    key_id: &tgback::KeyId,
+    message: &str,
+    conn: Option<&Arc<Connection>>,
+) -> Result<()> {
+    match ProviderAddress::parse(&provider.provider)? {
+        ProviderAddress::File(_) => Ok(provider.provider()?.store(key_id, message)?),
+        ProviderAddress::Telegram => {
+            let conn = conn.ok_or_else(|| {
+                CliError::Usage("storing in Telegram needs the session's connection".into())
+            })?;
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64);
+            let title = tgback::backup::channel_title(now);
+            backup_channel::store(conn, &key_id.to_string(), message, &title).await?;
+            Ok(())
+        }
     }
-    let backup = Backup::new(
-        a.session_string.as_deref().unwrap_or_default(),
-        a.api_id.unwrap_or_default(),
-        a.api_hash.as_deref().unwrap_or_default(),
-    )?;
-    let provider = a.provider.provider()?;
+}
+
+async fn make(ctx: &Ctx, a: MakeArgs) -> Result<()> {
+    let (backup, conn) = match &a.account {
+        Some(name) => {
+            let (b, c) = account_backup(ctx, name)?;
+            (b, Some(c))
+        }
+        None => {
+            let b = Backup::new(
+                a.session_string.as_deref().unwrap_or_default(),
+                a.api_id.unwrap_or_default(),
+                a.api_hash.as_deref().unwrap_or_default(),
+            )?;
+            let telegram = matches!(
+                ProviderAddress::parse(&a.provider.provider)?,
+                ProviderAddress::Telegram
+            );
+            let c = telegram.then(|| backup_connection(&b)).transpose()?;
+            (b, c)
+        }
+    };
+    // Refused before the phrase is asked: the file provider reads and writes locally.
+    if let ProviderAddress::File(_) = ProviderAddress::parse(&a.provider.provider)? {
+        a.provider.provider()?;
+    }
     let params = a.key.params()?;
     let (phrase, generated) = match ctx.global.phrase_file {
         Some(_) => (typed_phrase(ctx)?, false),
@@ -225,7 +310,7 @@ async fn make(ctx: &Ctx, a: MakeArgs) -> Result<()> {
     let key = derive(ctx, phrase, params).await?;
     let key_id = key.key_id();
     let message = tgback::backup::message(&backup.seal(&key, &mut OsEntropy)?)?;
-    provider.store(&key_id, &message)?;
+    store(&a.provider, &key_id, &message, conn.as_ref()).await?;
     if a.json {
         let mut v = json!({"key_id": key_id.to_string(), "provider": a.provider.provider});
         if let Some(p) = &shown {
@@ -285,15 +370,41 @@ async fn open_backup(
 }
 
 async fn open(ctx: &Ctx, a: OpenArgs) -> Result<()> {
-    if !a.print_session {
+    if !a.print_session && a.account.is_none() {
         return Err(CliError::Usage(
-            "restoring the session into a tgbox account needs the Telegram backend, which this \
-             build does not have; --print-session prints it"
+            "say what to do with the session: --account NAME restores it as a tgbox account, \
+             --print-session prints it"
                 .into(),
         )
         .into());
     }
+    if let Some(name) = &a.account {
+        crate::accounts::check_account_name(name)?;
+        if ctx.accounts.exists(name) {
+            return Err(
+                CliError::Conflict(format!("an account named {name:?} exists already")).into(),
+            );
+        }
+    }
     let (backup, key_id) = open_backup(ctx, &a.provider, &a.key).await?;
+    if let Some(name) = &a.account {
+        let conn = backup_connection(&backup)?;
+        let me = login::whoami(&conn).await?.ok_or_else(dead_session)?;
+        let api = ApiCredentials::new(conn.options().api_id, backup.api_hash.as_str())?;
+        ctx.accounts.write(
+            name,
+            &crate::accounts::AccountFile::new(&api, conn.session()),
+        )?;
+        if a.json {
+            return out::json(
+                &json!({"key_id": key_id.to_string(), "account": name, "user_id": me.id}),
+            );
+        }
+        return out::line(format!(
+            "restored account {name} (user {}) from backup {key_id}",
+            me.id
+        ));
+    }
     if a.json {
         return out::json(&json!({
             "key_id": key_id.to_string(),
@@ -313,6 +424,95 @@ async fn open(ctx: &Ctx, a: OpenArgs) -> Result<()> {
         crate::view::rfc3339(backup.created_at as i64)
     ))?;
     out::line(format!("version:    {}", backup.version))
+}
+
+fn dead_session() -> anyhow::Error {
+    CliError::Access(
+        "the backed-up session is no longer signed in (signed out, terminated, or expired)".into(),
+    )
+    .into()
+}
+
+async fn check(ctx: &Ctx, a: CheckArgs) -> Result<()> {
+    let (backup, key_id) = open_backup(ctx, &a.provider, &a.key).await?;
+    let conn = backup_connection(&backup)?;
+    let me = login::whoami(&conn).await?;
+    if a.json {
+        out::json(&json!({
+            "key_id": key_id.to_string(),
+            "alive": me.is_some(),
+            "user_id": me.map(|m| m.id),
+        }))?;
+    } else if let Some(me) = me {
+        out::line(format!("backup {key_id}: signed in as user {}", me.id))?;
+    }
+    match me {
+        Some(_) => Ok(()),
+        None => Err(dead_session()),
+    }
+}
+
+async fn refresh(ctx: &Ctx, a: RefreshArgs) -> Result<()> {
+    let (old, key_id) = open_backup(ctx, &a.provider, &a.key).await?;
+    let (new, conn) = account_backup(ctx, &a.account)?;
+    if new.session.as_str() == old.session.as_str() {
+        return Err(CliError::Usage(format!(
+            "the backup already holds account {}'s session",
+            a.account
+        ))
+        .into());
+    }
+    // The same phrase seals the new backup; the key is derived again from it.
+    let params = a.key.params()?;
+    let key = derive(ctx, typed_phrase(ctx)?, params).await?;
+    if key.key_id() != key_id {
+        return Err(CliError::Usage("the phrase changed between the two readings".into()).into());
+    }
+    let message = tgback::backup::message(&new.seal(&key, &mut OsEntropy)?)?;
+    store(&a.provider, &key_id, &message, Some(&conn)).await?;
+    // Only now, with the new backup in place, the old session goes.
+    let old_conn = backup_connection(&old)?;
+    login::sign_out(&old_conn).await?;
+    out::line(format!(
+        "backup {key_id} now holds account {}'s session; the old session is signed out",
+        a.account
+    ))
+}
+
+async fn destroy(ctx: &Ctx, a: DestroyArgs) -> Result<()> {
+    let (backup, key_id) = open_backup(ctx, &a.provider, &a.key).await?;
+    if !a.yes {
+        if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+            return Err(CliError::NotConfirmed(
+                "destroying a backup signs its session out and cannot be undone: give --yes".into(),
+            )
+            .into());
+        }
+        eprint!("Sign the backed-up session out and delete backup {key_id}? Type yes: ");
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer)?;
+        if answer.trim() != "yes" {
+            return Err(CliError::NotConfirmed("not confirmed; nothing changed".into()).into());
+        }
+    }
+    let conn = backup_connection(&backup)?;
+    match ProviderAddress::parse(&a.provider.provider)? {
+        ProviderAddress::Telegram => {
+            let owner = a
+                .account
+                .as_deref()
+                .map(|n| ctx.accounts.connection(n))
+                .transpose()?;
+            backup_channel::destroy(&conn, owner.as_ref(), &key_id.to_string()).await?;
+        }
+        ProviderAddress::File(_) => {
+            login::sign_out(&conn).await?;
+            a.provider.provider()?.destroy(&key_id)?;
+        }
+    }
+    out::line(format!(
+        "destroyed backup {key_id}: its session is signed out"
+    ))
 }
 
 async fn export(ctx: &Ctx, a: ExportArgs) -> Result<()> {

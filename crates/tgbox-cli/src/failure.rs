@@ -62,6 +62,9 @@ pub enum CliError {
     /// Bad input caught by the CLI.
     #[error("{0}")]
     Usage(String),
+    /// A session or key that no longer opens what it should.
+    #[error("{0}")]
+    Access(String),
     /// Something not found, caught by the CLI.
     #[error("{0}")]
     NotFound(String),
@@ -123,6 +126,7 @@ fn cli(e: &CliError) -> (Exit, Option<&'static str>) {
         CliError::NoCurrentBox => (Exit::Usage, None),
         CliError::BoxExists(_) | CliError::Conflict(_) => (Exit::Conflict, None),
         CliError::Locked(_) => (Exit::Access, None),
+        CliError::Access(_) => (Exit::Access, None),
         CliError::Usage(_) | CliError::NotConfirmed(_) => (Exit::Usage, None),
         CliError::NotFound(_) => (Exit::NotFound, None),
         CliError::Interrupted => (Exit::Interrupted, None),

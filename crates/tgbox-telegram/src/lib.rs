@@ -24,6 +24,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod backup_channel;
 mod channel;
 mod connection;
 mod convert;

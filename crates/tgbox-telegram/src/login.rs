@@ -376,17 +376,22 @@ pub async fn whoami(conn: &Connection) -> Result<Option<SelfUser>> {
 /// Transport errors; the keys are forgotten only once Telegram confirmed (or the key was
 /// already dead).
 pub async fn sign_out(conn: &Connection) -> Result<()> {
+    log_out_only(conn).await?;
+    conn.session().wipe_keys();
+    conn.reconnect();
+    Ok(())
+}
+
+/// `auth.logOut`, keeping the key so that the caller can prove it dead with it.
+pub(crate) async fn log_out_only(conn: &Connection) -> Result<()> {
     match conn
         .invoke(Lane::Main, &tl::functions::auth::LogOut {})
         .await
     {
-        Ok(_) => {}
-        Err(f) if f.is_unauthorized() => {}
-        Err(f) => return Err(f.into_error("auth.logOut")),
+        Ok(_) => Ok(()),
+        Err(f) if f.is_unauthorized() => Ok(()),
+        Err(f) => Err(f.into_error("auth.logOut")),
     }
-    conn.session().wipe_keys();
-    conn.reconnect();
-    Ok(())
 }
 
 /// One signed-in session of the account, as `account.getAuthorizations` lists it.

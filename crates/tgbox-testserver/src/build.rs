@@ -143,11 +143,12 @@ pub struct ChannelView<'a> {
     pub username: Option<&'a str>,
     pub photo: Option<(i64, i32)>,
     pub date: i32,
+    pub creator: bool,
 }
 
 pub fn channel(c: ChannelView<'_>) -> tl::enums::Chat {
     tl::enums::Chat::Channel(tl::types::Channel {
-        creator: true,
+        creator: c.creator,
         left: false,
         broadcast: true,
         verified: false,

@@ -100,11 +100,12 @@ impl Shared {
     }
 }
 
-/// A running test server with two DCs.
+/// A running test server with two DCs and the public web preview (`/s/<username>`).
 pub struct TestServer {
     /// The state, for assertions and faults.
     pub shared: Arc<Shared>,
     addrs: HashMap<i32, SocketAddr>,
+    preview: SocketAddr,
     tasks: Vec<JoinHandle<()>>,
     user_key: [u8; 256],
     file_dc_key: [u8; 256],
@@ -159,13 +160,30 @@ impl TestServer {
             }));
         }
         shared.world().dc_addrs = addrs.clone();
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let preview = listener.local_addr().expect("address");
+        let web = shared.clone();
+        tasks.push(tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(serve_preview(stream, web.clone()));
+            }
+        }));
         TestServer {
             shared,
             addrs,
+            preview,
             tasks,
             user_key,
             file_dc_key,
         }
+    }
+
+    /// The base URL of the public web preview (what `https://t.me` is to Telegram): public
+    /// channels are at `/s/<username>`.
+    pub fn preview_url(&self) -> String {
+        format!("http://{}", self.preview)
     }
 
     /// A session signed in as the test account, pointing at this server.
@@ -259,6 +277,51 @@ impl TestServer {
         let id = AuthKey::new(self.user_key).id;
         self.shared.world().revoke(id);
     }
+}
+
+/// Answers `GET /s/<username>` with the channel's posts in t.me's preview markup (one
+/// `tgme_widget_message_text` block per post, oldest first), 404 for anything else.
+async fn serve_preview(mut stream: TcpStream, shared: Arc<Shared>) {
+    let mut head = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
+        match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+    }
+    let text = String::from_utf8_lossy(&head);
+    let path = text.split_whitespace().nth(1).unwrap_or("/");
+    let name = path.strip_prefix("/s/").map(|n| n.trim_end_matches('/'));
+    let page = name.and_then(|n| {
+        let world = shared.world();
+        world.header_of(n)?;
+        let posts: String = world
+            .texts_of(n)
+            .iter()
+            .map(|t| {
+                let escaped = t
+                    .replace('&', "&amp;")
+                    .replace('<', "&lt;")
+                    .replace('>', "&gt;")
+                    .replace('\n', "<br/>");
+                format!(
+                    "<div class=\"tgme_widget_message_text js-message_text\" dir=\"auto\">{escaped}</div>\n"
+                )
+            })
+            .collect();
+        Some(format!("<!DOCTYPE html><html><body>{posts}</body></html>"))
+    });
+    let (status, body) = match page {
+        Some(p) => ("200 OK", p),
+        None => ("404 Not Found", String::new()),
+    };
+    let reply = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.write_all(reply.as_bytes()).await;
+    let _ = stream.shutdown().await;
 }
 
 enum Out {

@@ -27,6 +27,9 @@ const CAPTION_MAX: usize = 1024;
 const TITLE_MAX: usize = 128;
 const ABOUT_MAX: usize = 255;
 const ADMIN_LOG_WINDOW: i64 = 48 * 3600;
+const MESSAGE_MAX: usize = 4096;
+/// Public usernames one account may hold on its channels.
+const PUBLIC_LINKS_MAX: usize = 10;
 
 fn utf16(s: &str) -> usize {
     s.encode_utf16().count()
@@ -64,6 +67,8 @@ struct Msg {
 }
 
 struct Chan {
+    /// Made by someone else (the test account is not its creator).
+    foreign: bool,
     access_hash: i64,
     title: String,
     about: String,
@@ -192,6 +197,51 @@ impl World {
         }
     }
 
+    /// A public channel called `username` that someone else made.
+    pub fn add_foreign_channel(&mut self, username: &str) -> i64 {
+        let id = 1_000_000_000 + self.next();
+        self.channels.insert(
+            id,
+            Chan {
+                foreign: true,
+                access_hash: id ^ 0x77,
+                title: "not yours".into(),
+                about: String::new(),
+                date: now() as i32,
+                username: Some(username.to_owned()),
+                photo: None,
+                msgs: BTreeMap::new(),
+                next_id: 1,
+                pts: 1,
+            },
+        );
+        id
+    }
+
+    /// The texts of the messages of the channel called `username`, oldest first (empty when
+    /// there is no such channel).
+    pub fn texts_of(&self, username: &str) -> Vec<String> {
+        self.channels
+            .values()
+            .find(|c| c.username.as_deref() == Some(username))
+            .map(|c| {
+                c.msgs
+                    .values()
+                    .filter(|m| m.service.is_none())
+                    .map(|m| m.text.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The title and description of the channel called `username`.
+    pub fn header_of(&self, username: &str) -> Option<(String, String)> {
+        self.channels
+            .values()
+            .find(|c| c.username.as_deref() == Some(username))
+            .map(|c| (c.title.clone(), c.about.clone()))
+    }
+
     /// The number of messages, service ones included, in `channel`.
     pub fn message_count(&self, channel: i64) -> usize {
         self.channels.get(&channel).map_or(0, |c| c.msgs.len())
@@ -248,6 +298,8 @@ impl World {
             f::channels::GetFullChannel => get_full_channel,
             f::channels::GetChannels => get_channels,
             f::channels::DeleteChannel => delete_channel,
+            f::channels::UpdateUsername => update_username,
+            f::messages::SendMessage => send_message,
             f::contacts::ResolveUsername => resolve_username,
             f::upload::SaveFilePart => save_file_part,
             f::upload::SaveBigFilePart => save_big_file_part,
@@ -300,6 +352,7 @@ impl World {
             username: c.username.as_deref(),
             photo: c.photo.as_ref().map(|(pid, _)| (*pid, super::HOME_DC)),
             date: c.date,
+            creator: !c.foreign,
         })
     }
 
@@ -492,6 +545,7 @@ impl World {
         self.channels.insert(
             id,
             Chan {
+                foreign: false,
                 access_hash: id.wrapping_mul(0x5DEECE66D),
                 title: req.title.clone(),
                 about: req.about,
@@ -725,6 +779,94 @@ impl World {
         }
         self.log.retain(|_, e| e.0 != id);
         Ok(build::updates(Vec::new(), Vec::new(), now() as i32))
+    }
+
+    fn update_username(
+        &mut self,
+        _: i32,
+        _: [u8; 8],
+        req: tl::functions::channels::UpdateUsername,
+        _: Option<i32>,
+    ) -> Result<bool, (i32, String)> {
+        let id = self.chan_by_input(&req.channel)?;
+        if self.channels[&id].foreign {
+            return Err(err(400, "CHAT_ADMIN_REQUIRED"));
+        }
+        let u = &req.username;
+        let valid = (5..=32).contains(&u.len())
+            && u.starts_with(|c: char| c.is_ascii_alphabetic())
+            && u.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !u.is_empty() && !valid {
+            return Err(err(400, "USERNAME_INVALID"));
+        }
+        if self.channels[&id].username.as_deref() == Some(u.as_str()) {
+            return Err(err(400, "USERNAME_NOT_MODIFIED"));
+        }
+        let taken = self.channels.iter().any(|(cid, c)| {
+            *cid != id
+                && c.username
+                    .as_deref()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(u))
+        });
+        if taken {
+            return Err(err(400, "USERNAME_OCCUPIED"));
+        }
+        let public = self
+            .channels
+            .values()
+            .filter(|c| !c.foreign && c.username.is_some())
+            .count();
+        if !u.is_empty() && public >= PUBLIC_LINKS_MAX {
+            return Err(err(400, "CHANNELS_ADMIN_PUBLIC_TOO_MUCH"));
+        }
+        self.channels.get_mut(&id).expect("exists").username = (!u.is_empty()).then(|| u.clone());
+        Ok(true)
+    }
+
+    fn send_message(
+        &mut self,
+        _: i32,
+        _: [u8; 8],
+        req: tl::functions::messages::SendMessage,
+        _: Option<i32>,
+    ) -> Result<tl::enums::Updates, (i32, String)> {
+        let channel = self.chan_by_peer(&req.peer)?;
+        if self.channels[&channel].foreign {
+            return Err(err(403, "CHAT_ADMIN_REQUIRED"));
+        }
+        if req.message.trim().is_empty() {
+            return Err(err(400, "MESSAGE_EMPTY"));
+        }
+        if utf16(&req.message) > MESSAGE_MAX {
+            return Err(err(400, "MESSAGE_TOO_LONG"));
+        }
+        if self.random_ids.contains(&req.random_id) {
+            return Err(err(400, "RANDOM_ID_DUPLICATE"));
+        }
+        self.random_ids.insert(req.random_id);
+        let date = now() as i32;
+        let id = self.add_message(
+            channel,
+            Msg {
+                date,
+                edit_date: None,
+                text: req.message,
+                doc: None,
+                service: None,
+            },
+        )?;
+        let msg = self.render(channel, id);
+        Ok(build::updates(
+            vec![tl::enums::Update::NewChannelMessage(
+                tl::types::UpdateNewChannelMessage {
+                    message: msg,
+                    pts: self.channels[&channel].pts,
+                    pts_count: 1,
+                },
+            )],
+            vec![self.chat(channel)],
+            date,
+        ))
     }
 
     fn resolve_username(

@@ -275,7 +275,7 @@ fn bad_input() {
         2,
         "not hex",
     );
-    u.fails(&mut make(&["--account", "me"]), 1, "Telegram backend");
+    u.fails(&mut make(&["--account", "me"]), 3, "no account named");
     assert!(!file.exists(), "nothing written by a refused make");
     u.fails(
         u.run(&["backup", "make", "--provider", "ftp://x"])
@@ -283,12 +283,28 @@ fn bad_input() {
         2,
         "unknown provider",
     );
+    // A session whose DC does not answer: one line, the channel exit code, nothing posted.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let unreachable =
+        tgbox_core::session::StringSession::new(2, "127.0.0.1".parse().unwrap(), port, [7; 256])
+            .unwrap()
+            .encode()
+            .to_string();
     u.fails(
         u.run(&["backup", "make", "--provider", "telegram"])
-            .args(full)
+            .args([
+                "--session-string",
+                &unreachable,
+                "--api-id",
+                "1",
+                "--api-hash",
+                HASH,
+            ])
             .args(CHEAP),
-        1,
-        "Telegram backend",
+        5,
+        "connection to Telegram",
     );
 
     make(&full).assert().success();
@@ -321,12 +337,19 @@ fn bad_input() {
     u.fails(&mut open(&[]), 4, "no backup for this phrase");
     std::fs::remove_file(&file).unwrap();
     u.fails(&mut open(&[]), 7, "cannot read");
-    // Not built: said so.
-    for cmd in ["check", "refresh", "destroy"] {
+    // Nothing to check, refresh or destroy without the backup.
+    for cmd in [
+        &["check"][..],
+        &["refresh", "--account", "a"],
+        &["destroy", "--yes"],
+    ] {
         u.fails(
-            u.run(&["backup", cmd, "--provider", &provider]).args(CHEAP),
-            1,
-            "no Telegram backend",
+            u.run(&["backup"])
+                .args(cmd)
+                .args(["--provider", &provider])
+                .args(CHEAP),
+            7,
+            "cannot read",
         );
     }
 }

@@ -285,3 +285,258 @@ fn telegram_needs_credentials_and_an_account() {
         "start with --phone",
     );
 }
+
+/// Signs in account `name` of user `u` with a fresh key of its own (phone and code).
+fn fresh_account(tg: &Tg, w: &World, u: &crate::harness::User, name: &str) {
+    let seed = w.file(
+        &format!("{name}.seed"),
+        tg.server.fresh_string_session().as_bytes(),
+    );
+    u.bare()
+        .args([
+            "account",
+            "login",
+            name,
+            "--api-id",
+            "1",
+            "--api-hash",
+            API_HASH,
+        ])
+        .args([
+            "--phone",
+            PHONE,
+            "--seed-session-file",
+            seed.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    u.bare()
+        .args(["account", "login", name, "--code", LOGIN_CODE])
+        .assert()
+        .success();
+}
+
+#[test]
+fn backups_in_telegram_channels_check_restore_and_destroy() {
+    let tg = start();
+    let w = World::new();
+    let u = w.user("u", "backup phrase one");
+    let main_session = w.file("main.session", tg.server.string_session().as_bytes());
+    u.bare()
+        .args([
+            "account",
+            "login",
+            "main",
+            "--api-id",
+            "1",
+            "--api-hash",
+            API_HASH,
+        ])
+        .args(["--session-file", main_session.to_str().unwrap()])
+        .assert()
+        .success();
+    fresh_account(&tg, &w, &u, "bk");
+
+    let made = json_of(
+        u.run(&[
+            "backup",
+            "make",
+            "--provider",
+            "telegram",
+            "--account",
+            "bk",
+            "--json",
+        ])
+        .args(CHEAP),
+    );
+    let key_id = made["key_id"].as_str().unwrap().to_owned();
+    let texts = tg.server.shared.world().texts_of(&key_id);
+    assert_eq!(texts.len(), 1, "one post in @{key_id}");
+    assert!(
+        texts[0].starts_with("+T+\n") && texts[0].ends_with("\n+T+"),
+        "{}",
+        texts[0]
+    );
+    let (title, about) = tg.server.shared.world().header_of(&key_id).unwrap();
+    assert!(
+        title.starts_with("TgbX (") && title.ends_with(')'),
+        "{title}"
+    );
+    assert_eq!(about, "Made with TGBACK-X v1.1");
+
+    // The same backup in a file: check, then restore as another account.
+    let file = w.path("bk.tgback");
+    let provider = format!("file:{}", file.display());
+    u.run(&["backup", "make", "--provider", &provider, "--account", "bk"])
+        .args(CHEAP)
+        .assert()
+        .success();
+    let alive = json_of(
+        u.run(&["backup", "check", "--provider", &provider, "--json"])
+            .args(CHEAP),
+    );
+    assert_eq!(alive["alive"], true);
+    assert_eq!(alive["key_id"], key_id.as_str());
+    let restored = json_of(
+        u.run(&[
+            "backup",
+            "open",
+            "--provider",
+            &provider,
+            "--account",
+            "restored",
+            "--json",
+        ])
+        .args(CHEAP),
+    );
+    assert_eq!(restored["user_id"], USER_ID);
+    let list = json_of(u.bare().args(["account", "list", "--json"]));
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["name"] == "restored" && a["state"] == "signed in")
+    );
+
+    // A KeyID whose username someone else holds is refused before anything is posted.
+    let other = w.user("other", "backup phrase two");
+    let other_file = w.path("other.tgback");
+    let other_key = json_of(
+        other
+            .run(&[
+                "backup",
+                "make",
+                "--provider",
+                &format!("file:{}", other_file.display()),
+            ])
+            .args([
+                "--session-string",
+                &tg.server.string_session(),
+                "--api-id",
+                "1",
+            ])
+            .args(["--api-hash", API_HASH, "--json"])
+            .args(CHEAP),
+    )["key_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    tg.server.shared.world().add_foreign_channel(&other_key);
+    other.fails(
+        other
+            .run(&["backup", "make", "--provider", "telegram"])
+            .args([
+                "--session-string",
+                &tg.server.string_session(),
+                "--api-id",
+                "1",
+            ])
+            .args(["--api-hash", API_HASH])
+            .args(CHEAP),
+        5,
+        "OCCUPIED_KEY_ID",
+    );
+    assert!(tg.server.shared.world().texts_of(&other_key).is_empty());
+
+    // Destroy: the backed-up session is signed out (and that is verified), then the channel
+    // is deleted through the other account.
+    // The public page is read anonymously (here from the test server's preview).
+    let preview = tg.server.preview_url();
+    let opened = json_of(
+        u.run(&[
+            "backup",
+            "open",
+            "--provider",
+            "telegram",
+            "--print-session",
+            "--json",
+        ])
+        .args(["--preview-url", &preview])
+        .args(CHEAP),
+    );
+    assert_eq!(opened["key_id"], key_id.as_str());
+    u.run(&[
+        "backup",
+        "destroy",
+        "--provider",
+        "telegram",
+        "--account",
+        "main",
+        "--yes",
+    ])
+    .args(["--preview-url", &preview])
+    .args(CHEAP)
+    .assert()
+    .success();
+    assert!(
+        tg.server.shared.world().header_of(&key_id).is_none(),
+        "the channel is gone"
+    );
+    u.fails(
+        u.run(&["backup", "check", "--provider", &provider])
+            .args(CHEAP),
+        4,
+        "no longer signed in",
+    );
+}
+
+#[test]
+fn refresh_backs_up_the_new_session_and_signs_the_old_one_out() {
+    let tg = start();
+    let w = World::new();
+    let u = w.user("u", "refresh phrase");
+    fresh_account(&tg, &w, &u, "old");
+    fresh_account(&tg, &w, &u, "new");
+    let file = w.path("r.tgback");
+    let provider = format!("file:{}", file.display());
+    u.run(&[
+        "backup",
+        "make",
+        "--provider",
+        &provider,
+        "--account",
+        "old",
+    ])
+    .args(CHEAP)
+    .assert()
+    .success();
+    u.run(&[
+        "backup",
+        "refresh",
+        "--provider",
+        &provider,
+        "--account",
+        "new",
+    ])
+    .args(CHEAP)
+    .assert()
+    .success();
+    let alive = json_of(
+        u.run(&["backup", "check", "--provider", &provider, "--json"])
+            .args(CHEAP),
+    );
+    assert_eq!(alive["alive"], true, "the backup now holds the new session");
+    // The old session is signed out: its account can no longer list sessions.
+    u.fails(
+        u.bare().args(["account", "sessions", "old"]),
+        4,
+        "AUTH_KEY_UNREGISTERED",
+    );
+    u.bare()
+        .args(["account", "sessions", "new"])
+        .assert()
+        .success();
+    u.fails(
+        u.run(&[
+            "backup",
+            "refresh",
+            "--provider",
+            &provider,
+            "--account",
+            "new",
+        ])
+        .args(CHEAP),
+        2,
+        "already holds",
+    );
+}
