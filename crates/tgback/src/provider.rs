@@ -4,7 +4,8 @@
 //!   exactly what the channel provider posts — in a 0600 file, for offline use and printing;
 //! * [`TelegramPreview`] (`telegram`): the public channel named by the KeyID, read anonymously
 //!   from its web preview page over HTTPS, with timeouts and retries. Storing in and deleting
-//!   such a channel needs a logged-in Telegram client, which this build does not have.
+//!   such a channel need a signed-in session: `tgbox_telegram::backup_channel` does that (this
+//!   crate does not link a Telegram client), and `tgbox backup` puts the two together.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -230,8 +231,8 @@ impl TelegramPreview {
 impl Provider for TelegramPreview {
     fn store(&self, _: &KeyId, _: &str) -> Result<()> {
         Err(Error::Unsupported(
-            "storing a backup in a Telegram channel needs the Telegram backend, which this build \
-             does not have; use --provider file:PATH"
+            "the anonymous preview reader cannot post; storing in a Telegram channel goes through \
+             a signed-in session (tgbox_telegram::backup_channel::store)"
                 .into(),
         ))
     }
@@ -250,8 +251,8 @@ impl Provider for TelegramPreview {
 
     fn destroy(&self, _: &KeyId) -> Result<()> {
         Err(Error::Unsupported(
-            "destroying a backup channel needs the Telegram backend, which this build does not \
-             have"
+            "the anonymous preview reader cannot delete; destroying goes through the backed-up \
+             session (tgbox_telegram::backup_channel::destroy)"
                 .into(),
         ))
     }
