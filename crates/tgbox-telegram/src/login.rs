@@ -239,7 +239,10 @@ pub async fn submit_password(conn: &Connection, password: &[u8]) -> Result<SelfU
     else {
         return Err(Error::Login("this account has no two-step password".into()));
     };
-    if !grammers_crypto::two_factor_auth::check_p_and_g(&algo.p, &algo.g) {
+    // grammers panics on a g outside 2..=7: refuse it first.
+    if !(2..=7).contains(&algo.g)
+        || !grammers_crypto::two_factor_auth::check_p_and_g(&algo.p, &algo.g)
+    {
         return Err(Error::Login(
             "Telegram's password parameters failed the safety check; not sending a proof".into(),
         ));

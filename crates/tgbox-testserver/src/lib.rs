@@ -12,6 +12,7 @@
 //! ```
 
 mod build;
+mod srp;
 mod wire;
 mod world;
 

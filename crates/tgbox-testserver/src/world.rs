@@ -103,6 +103,9 @@ pub struct World {
     exported: HashMap<i64, (Vec<u8>, i64)>,
     login_tokens: HashMap<Vec<u8>, [u8; 8]>,
     counter: i64,
+    password: Option<(super::srp::Verifier, Option<String>)>,
+    srp: HashMap<i64, (Vec<u8>, Vec<u8>)>,
+    password_pending: HashSet<[u8; 8]>,
 }
 
 impl Default for World {
@@ -127,6 +130,9 @@ impl World {
             exported: HashMap::new(),
             login_tokens: HashMap::new(),
             counter: 1000,
+            password: None,
+            srp: HashMap::new(),
+            password_pending: HashSet::new(),
         }
     }
 
@@ -160,6 +166,16 @@ impl World {
             k.revoked = true;
             k.user = None;
         }
+    }
+
+    /// Sets the test account's two-step verification password (and its hint).
+    pub fn set_password(&mut self, password: &str, hint: Option<&str>) {
+        let salt1 = self.next().to_le_bytes().repeat(5);
+        let salt2 = self.next().to_be_bytes().repeat(2);
+        self.password = Some((
+            super::srp::Verifier::new(password.as_bytes(), salt1, salt2),
+            hint.map(str::to_owned),
+        ));
     }
 
     /// Approves a QR login token (what scanning it in an app does).
@@ -272,6 +288,8 @@ impl World {
                 | "auth.exportLoginToken"
                 | "auth.importLoginToken"
                 | "auth.importAuthorization"
+                | "account.getPassword"
+                | "auth.checkPassword"
         );
         if user.is_none() && !open {
             return Err(err(401, "AUTH_KEY_UNREGISTERED"));
@@ -315,6 +333,8 @@ impl World {
             f::auth::SendCode => send_code,
             f::auth::SignIn => sign_in,
             f::auth::LogOut => log_out,
+            f::account::GetPassword => get_password,
+            f::auth::CheckPassword => check_password,
             f::auth::ExportLoginToken => export_login_token,
             f::account::GetAuthorizations => get_authorizations,
             f::account::ResetAuthorization => reset_authorization,
@@ -1424,6 +1444,97 @@ impl World {
                 },
             ));
         }
+        if self.password.is_some() {
+            self.password_pending.insert(key);
+            return Err(err(401, "SESSION_PASSWORD_NEEDED"));
+        }
+        if let Some(k) = self.keys.get_mut(&key) {
+            k.user = Some(USER_ID);
+        }
+        Ok(self.authorization())
+    }
+
+    fn algo(&self) -> tl::enums::PasswordKdfAlgo {
+        let (salt1, salt2) = match &self.password {
+            Some((v, _)) => (v.salt1.clone(), v.salt2.clone()),
+            None => (vec![1; 40], vec![2; 16]),
+        };
+        tl::enums::PasswordKdfAlgo::Sha256Sha256Pbkdf2Hmacsha512iter100000Sha256ModPow(
+            tl::types::PasswordKdfAlgoSha256Sha256Pbkdf2Hmacsha512iter100000Sha256ModPow {
+                salt1,
+                salt2,
+                g: super::srp::G,
+                p: super::srp::p_bytes(),
+            },
+        )
+    }
+
+    fn get_password(
+        &mut self,
+        _: i32,
+        _: [u8; 8],
+        _: tl::functions::account::GetPassword,
+        _: Option<i32>,
+    ) -> Result<tl::enums::account::Password, (i32, String)> {
+        let (current_algo, srp_b, srp_id, hint) = match self.password.clone() {
+            Some((v, hint)) => {
+                let id = self.next();
+                let mut b = Vec::with_capacity(256);
+                let mut seed = id.to_le_bytes().to_vec();
+                while b.len() < 256 {
+                    seed = <sha2::Sha256 as sha2::Digest>::digest(&seed).to_vec();
+                    b.extend_from_slice(&seed);
+                }
+                b.truncate(256);
+                let g_b = v.g_b(&b);
+                self.srp.insert(id, (b, g_b.clone()));
+                (Some(self.algo()), Some(g_b), Some(id), hint)
+            }
+            None => (None, None, None, None),
+        };
+        Ok(tl::enums::account::Password::Password(
+            tl::types::account::Password {
+                has_recovery: false,
+                has_secure_values: false,
+                has_password: current_algo.is_some(),
+                current_algo,
+                srp_b,
+                srp_id,
+                hint,
+                email_unconfirmed_pattern: None,
+                new_algo: self.algo(),
+                new_secure_algo: tl::enums::SecurePasswordKdfAlgo::Unknown,
+                secure_random: vec![7; 32],
+                pending_reset_date: None,
+                login_email_pattern: None,
+            },
+        ))
+    }
+
+    fn check_password(
+        &mut self,
+        _: i32,
+        key: [u8; 8],
+        req: tl::functions::auth::CheckPassword,
+        _: Option<i32>,
+    ) -> Result<tl::enums::auth::Authorization, (i32, String)> {
+        let tl::enums::InputCheckPasswordSrp::Srp(srp) = req.password else {
+            return Err(err(400, "PASSWORD_HASH_INVALID"));
+        };
+        let (b, g_b) = self
+            .srp
+            .remove(&srp.srp_id)
+            .ok_or_else(|| err(400, "SRP_ID_INVALID"))?;
+        let Some((v, _)) = &self.password else {
+            return Err(err(400, "PASSWORD_HASH_INVALID"));
+        };
+        if !self.password_pending.contains(&key) {
+            return Err(err(401, "AUTH_KEY_UNREGISTERED"));
+        }
+        if !v.check(&b, &srp.a, &g_b, &srp.m1) {
+            return Err(err(400, "PASSWORD_HASH_INVALID"));
+        }
+        self.password_pending.remove(&key);
         if let Some(k) = self.keys.get_mut(&key) {
             k.user = Some(USER_ID);
         }

@@ -540,3 +540,60 @@ fn refresh_backs_up_the_new_session_and_signs_the_old_one_out() {
         "already holds",
     );
 }
+
+#[test]
+fn a_two_step_password_finishes_a_split_login() {
+    let tg = start();
+    tg.server.shared.world().set_password("pw 123", None);
+    let w = World::new();
+    let u = w.user("u", "p");
+    let seed = w.file("seed", tg.server.fresh_string_session().as_bytes());
+    u.bare()
+        .args([
+            "account",
+            "login",
+            "me",
+            "--api-id",
+            "1",
+            "--api-hash",
+            API_HASH,
+        ])
+        .args([
+            "--phone",
+            PHONE,
+            "--seed-session-file",
+            seed.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    u.fails(
+        u.bare()
+            .args(["account", "login", "me", "--code", LOGIN_CODE]),
+        2,
+        "--password-file",
+    );
+    let list = json_of(u.bare().args(["account", "list", "--json"]));
+    assert_eq!(list[0]["state"], "waiting for the password");
+    let wrong = w.file("wrong", b"not it\n");
+    u.fails(
+        u.bare().args([
+            "account",
+            "login",
+            "me",
+            "--password-file",
+            wrong.to_str().unwrap(),
+        ]),
+        4,
+        "the password is wrong",
+    );
+    let right = w.file("right", b"pw 123\n");
+    let done = json_of(u.bare().args([
+        "account",
+        "login",
+        "me",
+        "--password-file",
+        right.to_str().unwrap(),
+        "--json",
+    ]));
+    assert_eq!(done["user_id"], USER_ID);
+}

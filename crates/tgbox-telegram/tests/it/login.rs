@@ -135,3 +135,35 @@ async fn sessions_are_listed_and_another_one_terminated_then_sign_out() {
     assert!(!me.session().has_key(), "a logged-out key is forgotten");
     assert!(me.session().to_string_session().unwrap().is_none());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_step_password_by_srp_with_a_wrong_one_first() {
+    let server = TestServer::start().await;
+    server
+        .shared
+        .world()
+        .set_password("correct horse", Some("the horse"));
+    let c = conn(server.fresh_session());
+    let pending = login::request_code(&c, PHONE, &api()).await.unwrap();
+    let SignIn::PasswordNeeded { hint } =
+        login::submit_code(&c, &pending, LOGIN_CODE).await.unwrap()
+    else {
+        panic!("the account has a password")
+    };
+    assert_eq!(hint.as_deref(), Some("the horse"));
+    assert_eq!(
+        login::whoami(&c).await.unwrap(),
+        None,
+        "not signed in before the password"
+    );
+    assert!(matches!(
+        login::submit_password(&c, b"battery staple").await,
+        Err(Error::InvalidPassword)
+    ));
+    let me = login::submit_password(&c, b"correct horse").await.unwrap();
+    assert_eq!(me.id, USER_ID);
+    assert_eq!(
+        login::whoami(&c).await.unwrap().map(|m| m.id),
+        Some(USER_ID)
+    );
+}
