@@ -5,6 +5,21 @@ use tgbox_testserver::{LOGIN_CODE, PHONE, TestServer, USER_ID};
 
 const API_HASH: &str = "0123456789abcdef0123456789abcdef";
 
+/// `tgbox account login NAME` with the test application's credentials.
+fn login(u: &crate::harness::User, name: &str) -> assert_cmd::Command {
+    let mut c = u.bare();
+    c.args([
+        "account",
+        "login",
+        name,
+        "--api-id",
+        "1",
+        "--api-hash",
+        API_HASH,
+    ]);
+    c
+}
+
 /// The server runs on its own runtime while the test drives the binary.
 struct Tg {
     _rt: tokio::runtime::Runtime,
@@ -29,17 +44,7 @@ fn phone_login_in_two_steps_then_a_box_on_telegram_end_to_end() {
     let seed = w.file("seed.session", tg.server.fresh_string_session().as_bytes());
     let seed = seed.to_str().unwrap();
 
-    let out = alice
-        .bare()
-        .args([
-            "account",
-            "login",
-            "alice",
-            "--api-id",
-            "1",
-            "--api-hash",
-            API_HASH,
-        ])
+    let out = login(&alice, "alice")
         .args(["--phone", PHONE, "--seed-session-file", seed])
         .output()
         .unwrap();
@@ -118,17 +123,7 @@ fn phone_login_in_two_steps_then_a_box_on_telegram_end_to_end() {
     // Another device of the same person opens the box by its channel.
     let phone2 = w.user("phone2", "alice phrase");
     let session = w.file("alice.session", tg.server.string_session().as_bytes());
-    phone2
-        .bare()
-        .args([
-            "account",
-            "login",
-            "main",
-            "--api-id",
-            "1",
-            "--api-hash",
-            API_HASH,
-        ])
+    login(&phone2, "main")
         .args(["--session-file", session.to_str().unwrap()])
         .assert()
         .success();
@@ -193,16 +188,7 @@ fn a_revoked_session_is_reported_with_what_to_do() {
     let w = World::new();
     let bob = w.user("bob", "bob phrase");
     let session = w.file("bob.session", tg.server.string_session().as_bytes());
-    bob.bare()
-        .args([
-            "account",
-            "login",
-            "bob",
-            "--api-id",
-            "1",
-            "--api-hash",
-            API_HASH,
-        ])
+    login(&bob, "bob")
         .args(["--session-file", session.to_str().unwrap()])
         .assert()
         .success();
@@ -218,17 +204,7 @@ fn a_revoked_session_is_reported_with_what_to_do() {
     );
     assert!(err.contains("tgbox account login"), "{err}");
     let again = bob.fails(
-        bob.bare()
-            .args([
-                "account",
-                "login",
-                "bob2",
-                "--api-id",
-                "1",
-                "--api-hash",
-                API_HASH,
-            ])
-            .args(["--session-file", session.to_str().unwrap()]),
+        login(&bob, "bob2").args(["--session-file", session.to_str().unwrap()]),
         2,
         "not signed in",
     );
@@ -292,16 +268,7 @@ fn fresh_account(tg: &Tg, w: &World, u: &crate::harness::User, name: &str) {
         &format!("{name}.seed"),
         tg.server.fresh_string_session().as_bytes(),
     );
-    u.bare()
-        .args([
-            "account",
-            "login",
-            name,
-            "--api-id",
-            "1",
-            "--api-hash",
-            API_HASH,
-        ])
+    login(u, name)
         .args([
             "--phone",
             PHONE,
@@ -322,16 +289,7 @@ fn backups_in_telegram_channels_check_restore_and_destroy() {
     let w = World::new();
     let u = w.user("u", "backup phrase one");
     let main_session = w.file("main.session", tg.server.string_session().as_bytes());
-    u.bare()
-        .args([
-            "account",
-            "login",
-            "main",
-            "--api-id",
-            "1",
-            "--api-hash",
-            API_HASH,
-        ])
+    login(&u, "main")
         .args(["--session-file", main_session.to_str().unwrap()])
         .assert()
         .success();
@@ -548,16 +506,7 @@ fn a_two_step_password_finishes_a_split_login() {
     let w = World::new();
     let u = w.user("u", "p");
     let seed = w.file("seed", tg.server.fresh_string_session().as_bytes());
-    u.bare()
-        .args([
-            "account",
-            "login",
-            "me",
-            "--api-id",
-            "1",
-            "--api-hash",
-            API_HASH,
-        ])
+    login(&u, "me")
         .args([
             "--phone",
             PHONE,
