@@ -400,6 +400,21 @@ impl World {
         build::message(channel, id, m.date, m.edit_date, &m.text, media)
     }
 
+    /// The `updates` answer announcing message `id` of `channel` as new.
+    fn posted(&self, channel: i64, id: i32) -> tl::enums::Updates {
+        build::updates(
+            vec![tl::enums::Update::NewChannelMessage(
+                tl::types::UpdateNewChannelMessage {
+                    message: self.render(channel, id),
+                    pts: self.channels[&channel].pts,
+                    pts_count: 1,
+                },
+            )],
+            vec![self.chat(channel)],
+            now() as i32,
+        )
+    }
+
     fn log(&mut self, channel: i64, action: tl::enums::ChannelAdminLogEventAction) {
         let id = self.next();
         self.log.insert(id, (channel, now() as i32, action));
@@ -415,6 +430,23 @@ impl World {
         c.pts += 1;
         c.msgs.insert(id, msg);
         Ok(id)
+    }
+
+    fn add_service(
+        &mut self,
+        channel: i64,
+        action: tl::enums::MessageAction,
+    ) -> Result<i32, (i32, String)> {
+        self.add_message(
+            channel,
+            Msg {
+                date: now() as i32,
+                edit_date: None,
+                text: String::new(),
+                doc: None,
+                service: Some(action),
+            },
+        )
     }
 
     /// Joins the parts of an uploaded file under Telegram's rules; the upload is used up.
@@ -577,17 +609,11 @@ impl World {
                 pts: 1,
             },
         );
-        let mid = self.add_message(
+        let mid = self.add_service(
             id,
-            Msg {
-                date,
-                edit_date: None,
-                text: String::new(),
-                doc: None,
-                service: Some(tl::enums::MessageAction::ChannelCreate(
-                    tl::types::MessageActionChannelCreate { title: req.title },
-                )),
-            },
+            tl::enums::MessageAction::ChannelCreate(tl::types::MessageActionChannelCreate {
+                title: req.title,
+            }),
         )?;
         let msg = self.render(id, mid);
         Ok(build::updates(
@@ -618,19 +644,11 @@ impl World {
             return Err(err(400, "CHAT_NOT_MODIFIED"));
         }
         self.channels.get_mut(&id).expect("exists").title = req.title.clone();
-        let mid = self.add_message(
+        let mid = self.add_service(
             id,
-            Msg {
-                date: now() as i32,
-                edit_date: None,
-                text: String::new(),
-                doc: None,
-                service: Some(tl::enums::MessageAction::ChatEditTitle(
-                    tl::types::MessageActionChatEditTitle {
-                        title: req.title.clone(),
-                    },
-                )),
-            },
+            tl::enums::MessageAction::ChatEditTitle(tl::types::MessageActionChatEditTitle {
+                title: req.title.clone(),
+            }),
         )?;
         self.log(
             id,
@@ -641,18 +659,7 @@ impl World {
                 },
             ),
         );
-        let msg = self.render(id, mid);
-        Ok(build::updates(
-            vec![tl::enums::Update::NewChannelMessage(
-                tl::types::UpdateNewChannelMessage {
-                    message: msg,
-                    pts: self.channels[&id].pts,
-                    pts_count: 1,
-                },
-            )],
-            vec![self.chat(id)],
-            now() as i32,
-        ))
+        Ok(self.posted(id, mid))
     }
 
     fn edit_about(
@@ -704,17 +711,11 @@ impl World {
         let photo_id = self.next();
         self.channels.get_mut(&id).expect("exists").photo = Some((photo_id, bytes));
         let empty = || tl::enums::Photo::Empty(tl::types::PhotoEmpty { id: 0 });
-        let mid = self.add_message(
+        let mid = self.add_service(
             id,
-            Msg {
-                date: now() as i32,
-                edit_date: None,
-                text: String::new(),
-                doc: None,
-                service: Some(tl::enums::MessageAction::ChatEditPhoto(
-                    tl::types::MessageActionChatEditPhoto { photo: empty() },
-                )),
-            },
+            tl::enums::MessageAction::ChatEditPhoto(tl::types::MessageActionChatEditPhoto {
+                photo: empty(),
+            }),
         )?;
         self.log(
             id,
@@ -725,18 +726,7 @@ impl World {
                 },
             ),
         );
-        let msg = self.render(id, mid);
-        Ok(build::updates(
-            vec![tl::enums::Update::NewChannelMessage(
-                tl::types::UpdateNewChannelMessage {
-                    message: msg,
-                    pts: self.channels[&id].pts,
-                    pts_count: 1,
-                },
-            )],
-            vec![self.chat(id)],
-            now() as i32,
-        ))
+        Ok(self.posted(id, mid))
     }
 
     fn get_full_channel(
@@ -875,18 +865,7 @@ impl World {
                 service: None,
             },
         )?;
-        let msg = self.render(channel, id);
-        Ok(build::updates(
-            vec![tl::enums::Update::NewChannelMessage(
-                tl::types::UpdateNewChannelMessage {
-                    message: msg,
-                    pts: self.channels[&channel].pts,
-                    pts_count: 1,
-                },
-            )],
-            vec![self.chat(channel)],
-            date,
-        ))
+        Ok(self.posted(channel, id))
     }
 
     fn resolve_username(
