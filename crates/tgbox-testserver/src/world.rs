@@ -258,6 +258,11 @@ impl World {
             .map(|c| (c.title.clone(), c.about.clone()))
     }
 
+    /// How many channels exist.
+    pub fn channel_count(&self) -> usize {
+        self.channels.len()
+    }
+
     /// The number of messages, service ones included, in `channel`.
     pub fn message_count(&self, channel: i64) -> usize {
         self.channels.get(&channel).map_or(0, |c| c.msgs.len())

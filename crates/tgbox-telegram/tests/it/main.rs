@@ -1,5 +1,6 @@
 //! Integration tests of the Telegram backend against the loopback MTProto test server.
 
+mod backups;
 mod conformance;
 mod faults;
 mod live;
